@@ -1,0 +1,41 @@
+import type { Context } from "hono";
+import type { Config } from "../config/index.js";
+import type { Stores } from "../store/index.js";
+import type { Engine } from "../engine/index.js";
+import type { Authenticator } from "../http/auth.js";
+import type { AppEnv } from "../http/app.js";
+import type { BuilderModeInfo } from "../../workers/types.js";
+
+export interface NatsInfo {
+  embedded: boolean;
+  url: string;
+  storeDir?: string;
+  storeMode?: "persistent" | "ephemeral";
+  serverVersion?: string;
+  syncInterval?: string;
+}
+
+/** What the API handlers need; built by the composition root. */
+export interface ApiDeps {
+  config: Config;
+  stores: Stores;
+  engine: Engine;
+  auth: Authenticator;
+  builder: BuilderModeInfo;
+  nats(): NatsInfo;
+  httpAddr(): string;
+  readiness(): Promise<Record<string, string>>;
+  log: { info(o: object, m?: string): void; warn(o: object, m?: string): void; error(o: object, m?: string): void };
+  /** Open SSE streams register here so shutdown can end them. */
+  sseStreams: Set<() => void>;
+}
+
+/** The caller's address as the socket saw it. */
+export function remoteAddr(c: Context<AppEnv>): string {
+  return c.env?.incoming?.socket?.remoteAddress ?? "";
+}
+
+/** The fields every op input records about its request. */
+export function requestInput(c: Context<AppEnv>): { request_id: string; remote_addr: string; actor: string } {
+  return { request_id: c.get("requestId"), remote_addr: remoteAddr(c), actor: c.get("actor") || "anonymous" };
+}

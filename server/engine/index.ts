@@ -1,0 +1,10 @@
+export { Engine } from "./engine.js";
+export { Enqueuer, publishWork } from "./enqueue.js";
+export type { SubmitRequest, Accepted } from "./enqueue.js";
+export { StepRunner, normalizeArtifacts, currentStep } from "./step-runner.js";
+export type { RunnerOptions } from "./step-runner.js";
+export { STEP_ORDER, workSubject, consumerGroup, retryDelayMs } from "./steps.js";
+export type { WorkMessage } from "./steps.js";
+export { hintFor, progressPercent, basePayload } from "./payloads.js";
+export { ActiveOperationError, EnqueueError, ProjectExistsError, ProjectNotFoundError, StoreError } from "./errors.js";
+export type { EngineLogger, EngineObserver } from "./lifecycle.js";

@@ -1,0 +1,356 @@
+import { nanos } from "@nats-io/nats-core";
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from "@nats-io/jetstream";
+import { STREAMS } from "../broker/index.js";
+import type { Stores, StoredOp, OpStep } from "../store/index.js";
+import { toOperation } from "../store/index.js";
+import { StepError, type StepContext, type StepSettings, type Worker, type WorkerName } from "../../workers/types.js";
+import { nowIso, ZERO_TIME } from "../../workers/shared/ids.js";
+import { join } from "node:path";
+import { STEP_ORDER, consumerGroup, retryDelayMs, type WorkMessage } from "./steps.js";
+import { publishWork } from "./enqueue.js";
+import { emit, emitTerminal, repairTerminal, settleProject, type EngineLogger, type EngineObserver } from "./lifecycle.js";
+import { eventArtifacts, hintFor } from "./payloads.js";
+
+export interface RunnerOptions {
+  stores: Stores;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  workers: Worker[];
+  settings: StepSettings;
+  maxAttempts: number;
+  workerConcurrency: number;
+  buildConcurrency: number;
+  stepDelayMs: number;
+  log: EngineLogger;
+  observer?: EngineObserver;
+}
+
+type Outcome = { ack: true } | { nakDelayMs: number };
+
+const ACK_WAIT_MS = 30_000;
+const IN_PROGRESS_EVERY_MS = 10_000;
+
+/** Network-level failures count as transient even when a step did not classify them (SPEC §3.6). */
+function looksTransient(err: unknown): boolean {
+  const m = String((err as Error)?.message ?? err).toLowerCase();
+  return /econnrefused|econnreset|etimedout|timed out|timeout|unavailable|disconnect|connection closed/.test(m);
+}
+
+/** Sort and dedupe artifact paths. */
+export function normalizeArtifacts(list: string[]): string[] {
+  return [...new Set(list.map((p) => p.replace(/^\/+/, "")))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * Consumes PAAS_WORK with one durable pull consumer per worker group, runs steps with bounded
+ * concurrency, and advances, retries or fails ops (SPEC §3, DESIGN §2–3).
+ */
+export class StepRunner {
+  private readonly byName = new Map<WorkerName, Worker>();
+  private readonly subscriptions: ConsumerMessages[] = [];
+  private readonly inFlight = new Map<string, { promise: Promise<void>; abort: AbortController; msg: JsMsg }>();
+  private stopping = false;
+
+  constructor(private readonly o: RunnerOptions) {
+    for (const w of o.workers) this.byName.set(w.name, w);
+  }
+
+  private concurrencyOf(worker: WorkerName): number {
+    return worker === "imageBuilder" ? this.o.buildConcurrency : this.o.workerConcurrency;
+  }
+
+  /** Create the durable consumers and start consuming. */
+  async start(): Promise<void> {
+    const groups = new Map<string, { filter: string; concurrency: number }>();
+    for (const w of this.byName.keys()) {
+      const g = consumerGroup(w);
+      groups.set(g.durable, { filter: g.filter, concurrency: this.concurrencyOf(w) });
+    }
+    for (const [durable, g] of groups) {
+      const cfg = {
+        durable_name: durable,
+        ack_policy: AckPolicy.Explicit,
+        ack_wait: nanos(ACK_WAIT_MS),
+        filter_subject: g.filter,
+        max_ack_pending: g.concurrency,
+        deliver_policy: DeliverPolicy.All,
+      };
+      try {
+        await this.o.jsm.consumers.info(STREAMS.work, durable);
+        await this.o.jsm.consumers.update(STREAMS.work, durable, { ack_wait: cfg.ack_wait, max_ack_pending: cfg.max_ack_pending });
+      } catch {
+        await this.o.jsm.consumers.add(STREAMS.work, cfg);
+      }
+      const consumer = await this.o.js.consumers.get(STREAMS.work, durable);
+      const messages = await consumer.consume({ max_messages: g.concurrency });
+      this.subscriptions.push(messages);
+      void this.loop(messages, g.concurrency);
+    }
+  }
+
+  private async loop(messages: ConsumerMessages, concurrency: number): Promise<void> {
+    const running = new Set<Promise<void>>();
+    for await (const m of messages) {
+      if (this.stopping) {
+        m.nak();
+        continue;
+      }
+      // max_ack_pending bounds this server-side; the local bound guards against redelivery overlap.
+      while (running.size >= concurrency) await Promise.race(running);
+      const p = this.handle(m).finally(() => running.delete(p));
+      running.add(p);
+    }
+  }
+
+  private async handle(m: JsMsg): Promise<void> {
+    let work: WorkMessage;
+    try {
+      work = m.json<WorkMessage>();
+    } catch {
+      m.term();
+      return;
+    }
+    const key = `${work.op_id}.${work.step}`;
+    if (this.inFlight.has(key)) {
+      // A duplicate of a step this process is running (re-published at start): the running copy decides.
+      m.ack();
+      return;
+    }
+    const abort = new AbortController();
+    const heartbeat = setInterval(() => m.working(), IN_PROGRESS_EVERY_MS);
+    const promise = (async () => {
+      try {
+        const outcome = await this.runStep(work, m.info.deliveryCount, abort.signal);
+        if ("ack" in outcome) m.ack();
+        else m.nak(outcome.nakDelayMs);
+      } catch (err) {
+        // Infrastructure trouble (NATS unavailable…): let the message come back.
+        this.o.log.warn({ op_id: work.op_id, step: work.step, err: (err as Error).message }, "step handling failed; will redeliver");
+        if (!abort.signal.aborted) m.nak(1000);
+      } finally {
+        clearInterval(heartbeat);
+        this.inFlight.delete(key);
+      }
+    })();
+    this.inFlight.set(key, { promise, abort, msg: m });
+    await promise;
+  }
+
+  private async runStep(work: WorkMessage, attempt: number, signal: AbortSignal): Promise<Outcome> {
+    const { stores, maxAttempts } = this.o;
+    const cur = await stores.ops.get(work.op_id);
+    if (!cur) return { ack: true };
+    let op = cur.value;
+    if (op.status === "done" || op.status === "error") {
+      await repairTerminal(stores, op);
+      return { ack: true };
+    }
+    const order = STEP_ORDER[op.kind];
+    const idx = order.indexOf(work.step);
+    if (idx < 0 || op.steps.length < idx || op.steps.length > idx + 1) return { ack: true };
+    const existing = op.steps[idx] as OpStep | undefined;
+    if (existing && existing.ended_at !== ZERO_TIME && !existing.error) {
+      // Redelivered work for a step that already ended: just advance (SPEC §3.6).
+      await this.advance(op, idx);
+      return { ack: true };
+    }
+    const worker = this.byName.get(work.step);
+    if (!worker) return { ack: true };
+
+    if (attempt > maxAttempts) {
+      await this.failStep(op, idx, worker, `worker delivery exhausted retries worker=${work.step} op=${op.id} attempts=${attempt - 1} reason=worker did not finish within its ack wait`, []);
+      return { ack: true };
+    }
+
+    if (!existing) op = await this.startStep(op, idx, worker);
+
+    if (this.o.stepDelayMs > 0) await abortableSleep(this.o.stepDelayMs, signal);
+    if (signal.aborted) return { nakDelayMs: 0 };
+
+    const ctx = this.context(op, worker, attempt, signal);
+    const t0 = performance.now();
+    try {
+      const result = await worker.run(ctx);
+      this.o.observer?.stepEnded?.(worker.name, "ok", (performance.now() - t0) / 1000);
+      await this.completeStep(op, idx, result.message, normalizeArtifacts(result.artifacts), Math.round(performance.now() - t0));
+      return { ack: true };
+    } catch (err) {
+      if (signal.aborted) return { nakDelayMs: 0 };
+      const reason = (err as Error)?.message ?? String(err);
+      const transient = err instanceof StepError ? err.transient : looksTransient(err);
+      if (transient && attempt < maxAttempts) {
+        this.o.observer?.stepEnded?.(worker.name, "retry", (performance.now() - t0) / 1000);
+        await emit(stores, "step.progress", toOperation(op), {
+          worker: worker.name,
+          step_index: idx + 1,
+          message: `retrying after transient failure (attempt ${attempt + 1}/${maxAttempts}): ${reason}`,
+        });
+        return { nakDelayMs: retryDelayMs(attempt) };
+      }
+      this.o.observer?.stepEnded?.(worker.name, "error", (performance.now() - t0) / 1000);
+      const message = transient
+        ? `worker delivery exhausted retries worker=${worker.name} op=${op.id} attempts=${attempt} reason=${reason}`
+        : reason;
+      this.o.log.warn({ op_id: op.id, worker: worker.name, err: message }, "step failed");
+      await this.failStep(op, idx, worker, message, Math.round(performance.now() - t0));
+      return { ack: true };
+    }
+  }
+
+  private context(op: StoredOp, worker: Worker, attempt: number, signal: AbortSignal): StepContext {
+    const { stores, settings } = this.o;
+    const { spec, ...input } = op.input;
+    return {
+      projectId: op.project_id,
+      spec,
+      opId: op.id,
+      opKind: op.kind,
+      input: input as Record<string, unknown>,
+      worker: worker.name,
+      attempt,
+      projectDir: join(settings.artifactsRoot, op.project_id),
+      settings,
+      releases: stores.releases,
+      secrets: stores.secrets,
+      log: this.o.log,
+      signal,
+      emit: async (p) => {
+        await emit(stores, "step.progress", toOperation(op), {
+          worker: worker.name,
+          step_index: STEP_ORDER[op.kind].indexOf(worker.name) + 1,
+          message: p.message,
+          ...(p.cached ? { cached: true } : {}),
+          ...(p.completed ? { completed: true } : {}),
+          ...(p.error ? { error: p.error } : {}),
+        });
+      },
+    };
+  }
+
+  private async startStep(op: StoredOp, idx: number, worker: Worker): Promise<StoredOp> {
+    const wasQueued = op.status === "queued";
+    const message = worker.startMessage({ opKind: op.kind, settings: this.o.settings, input: op.input as unknown as Record<string, unknown> });
+    const updated = await this.o.stores.ops.mutate(op.id, (o) => {
+      if (o.steps.length !== idx) return undefined;
+      return {
+        ...o,
+        status: "running",
+        steps: [...o.steps, { worker: worker.name, started_at: nowIso(), ended_at: ZERO_TIME, message }],
+      };
+    });
+    const next = updated?.value ?? op;
+    const view = toOperation(next);
+    if (wasQueued) {
+      await emit(this.o.stores, "op.status", view, { message: "operation started" });
+      this.o.observer?.opStatus?.(view);
+    }
+    await emit(this.o.stores, "step.started", view, { worker: worker.name, step_index: idx + 1, message });
+    return next;
+  }
+
+  private async completeStep(op: StoredOp, idx: number, message: string, artifacts: string[], durationMs: number): Promise<void> {
+    const last = idx === STEP_ORDER[op.kind].length - 1;
+    const updated = await this.o.stores.ops.mutate(op.id, (o) => {
+      const steps = [...o.steps];
+      const s = steps[idx];
+      if (!s || s.ended_at !== ZERO_TIME) return undefined;
+      steps[idx] = { ...s, ended_at: nowIso(), message, ...(artifacts.length ? { artifacts } : {}) };
+      return last ? { ...o, steps, status: "done", finished: nowIso() } : { ...o, steps };
+    });
+    if (!updated) return;
+    const after = updated.value;
+    const view = toOperation(after);
+    const stepFields = { worker: STEP_ORDER[op.kind][idx], step_index: idx + 1, message, duration_ms: durationMs, artifacts: eventArtifacts(artifacts) };
+    // Step events carry the running status; the op's terminal status follows in its own events.
+    const stepView = last ? { ...view, status: "running" as const } : view;
+    await emit(this.o.stores, "step.ended", stepView, stepFields);
+    if (artifacts.length) await emit(this.o.stores, "step.artifacts", stepView, stepFields);
+    if (last) {
+      await emitTerminal(this.o.stores, view);
+      this.o.observer?.opStatus?.(view);
+      await settleProject(this.o.stores, after);
+    } else {
+      await this.advance(after, idx);
+    }
+  }
+
+  private async failStep(op: StoredOp, idx: number, worker: Worker, error: string, durationOrArtifacts: number | string[]): Promise<void> {
+    const durationMs = typeof durationOrArtifacts === "number" ? durationOrArtifacts : 0;
+    const updated = await this.o.stores.ops.mutate(op.id, (o) => {
+      if (o.status === "done" || o.status === "error") return undefined;
+      const steps = [...o.steps];
+      const now = nowIso();
+      const s = steps[idx] ?? { worker: worker.name, started_at: now, ended_at: ZERO_TIME, message: worker.startMessage({ opKind: o.kind, settings: this.o.settings, input: o.input as unknown as Record<string, unknown> }) };
+      steps[idx] = { ...s, ended_at: now, error };
+      return { ...o, steps, status: "error", error, finished: now };
+    });
+    if (!updated) return;
+    const after = updated.value;
+    const view = toOperation(after);
+    const step = after.steps[idx];
+    await emit(this.o.stores, "op.status", view, { message: "operation status updated", error });
+    await emit(this.o.stores, "step.ended", view, {
+      worker: worker.name,
+      step_index: idx + 1,
+      message: step.message,
+      error,
+      hint: hintFor(error),
+      duration_ms: durationMs,
+      artifacts: eventArtifacts(step.artifacts),
+    });
+    await emitTerminal(this.o.stores, view);
+    this.o.observer?.opStatus?.(view);
+    await settleProject(this.o.stores, after);
+  }
+
+  /** Publish the work of the step after `idx` (deduplicated by message id). */
+  private async advance(op: StoredOp, idx: number): Promise<void> {
+    const order = STEP_ORDER[op.kind];
+    if (idx + 1 < order.length) await publishWork(this.o.js, op, order[idx + 1]);
+  }
+
+  /** Stop consuming; let running steps finish for up to `graceMs`, then abort them for redelivery. */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.stopping = true;
+    for (const s of this.subscriptions) await s.close().catch(() => undefined);
+    const pending = [...this.inFlight.values()];
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)));
+    const finished = await Promise.race([Promise.all(pending.map((p) => p.promise)).then(() => false), timedOut]);
+    clearTimeout(timer);
+    if (finished) {
+      for (const p of this.inFlight.values()) {
+        p.abort.abort();
+        p.msg.nak();
+      }
+    }
+  }
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** The step that an active op is at: re-published at start so queued/running work resumes (SPEC §3.7). */
+export function currentStep(op: StoredOp): WorkerName | null {
+  const order = STEP_ORDER[op.kind];
+  if (op.steps.length === 0) return order[0];
+  const last = op.steps[op.steps.length - 1];
+  if (last.ended_at === ZERO_TIME) return order[op.steps.length - 1];
+  return order[op.steps.length] ?? null;
+}

@@ -1,0 +1,50 @@
+import type { NatsConnection } from "@nats-io/nats-core";
+import type { JetStreamHandles } from "../broker/index.js";
+import { ProjectStore } from "./projects.js";
+import { OpStore } from "./ops.js";
+import { OpEventStore } from "./op-events.js";
+import { ReleaseStore } from "./releases.js";
+import { WebhookSecrets } from "./secrets.js";
+import { listKeys } from "./kv-json.js";
+
+export { ProjectStore } from "./projects.js";
+export { OpStore } from "./ops.js";
+export { OpEventStore, TERMINAL_EVENTS, eventSubject } from "./op-events.js";
+export { ReleaseStore, normalizeRelease } from "./releases.js";
+export { WebhookSecrets } from "./secrets.js";
+export { RevisionConflictError, casUpdate, getJson } from "./kv-json.js";
+export type { Versioned } from "./kv-json.js";
+export * from "./types.js";
+
+/** Every typed repository over JetStream, built once by the composition root. */
+export interface Stores {
+  projects: ProjectStore;
+  ops: OpStore;
+  events: OpEventStore;
+  releases: ReleaseStore;
+  secrets: WebhookSecrets;
+  /** Remove every per-project record a delete leaves behind (SPEC §3.7); op and release records stay. */
+  forgetProject(projectId: string): Promise<void>;
+}
+
+/** Build the stores over provisioned JetStream handles. */
+export function createStores(nc: NatsConnection, h: JetStreamHandles): Stores {
+  const projects = new ProjectStore(h.kv.projects);
+  const ops = new OpStore(h.kv.ops);
+  const releases = new ReleaseStore(h.kv.releases);
+  const secrets = new WebhookSecrets(h.kv.secrets);
+  return {
+    projects,
+    ops,
+    events: new OpEventStore(nc, h.js, h.jsm),
+    releases,
+    secrets,
+    async forgetProject(projectId) {
+      await ops.deleteIndex(projectId);
+      await releases.forgetProject(projectId);
+      for (const k of await listKeys(h.kv.commits, `${projectId}.>`)) await h.kv.commits.purge(k);
+      await secrets.delete(projectId);
+      await projects.delete(projectId);
+    },
+  };
+}

@@ -1,0 +1,4 @@
+export { imageBuilder, imageRefFor, latestBuildImage } from "./image-builder.js";
+export { resolveBuilderMode, buildStartMessage, builderModeFields } from "./mode.js";
+export type { ProbeResult } from "./mode.js";
+export { generateDockerfile } from "./dockerfile.js";

@@ -1,0 +1,1 @@
+export { registrar } from "./registrar.js";
