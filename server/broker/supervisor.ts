@@ -99,11 +99,45 @@ export class NatsSupervisor {
       this.ephemeralDir = await mkdtemp(join(tmpdir(), "slipway-nats-store-"));
       this.storeDir = this.ephemeralDir;
     }
+    await this.reapOrphan();
     const supportsSync = versionAtLeast(this.version, "2.10.0");
     if (supportsSync) this.syncInterval = this.opts.sync;
     else this.opts.log.warn({}, `NATS server ${this.version} does not support sync_interval; using its default`);
     await this.spawnOnce();
     return this.url;
+  }
+
+  private get pidFile(): string {
+    return join(this.storeDir, "slipway-nats.pid");
+  }
+
+  /**
+   * A Slipway that died hard (SIGKILL, OOM) leaves its nats-server child running on this store. Stop that
+   * orphan before starting a new server on the same store dir.
+   */
+  private async reapOrphan(): Promise<void> {
+    const pid = Number((await readFile(this.pidFile, "utf8").catch(() => "")).trim());
+    if (!Number.isInteger(pid) || pid <= 1) return;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+    if (!cmdline.includes("nats-server")) return;
+    this.opts.log.warn({ pid }, "stopping orphaned nats-server left by a previous run");
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      process.kill(pid, "SIGTERM");
+    } catch {
+      return;
+    }
+    const deadline = Date.now() + 5000;
+    while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (alive()) process.kill(pid, "SIGKILL");
+    while (alive()) await new Promise((r) => setTimeout(r, 20));
   }
 
   private async readVersion(): Promise<string> {
@@ -161,6 +195,7 @@ export class NatsSupervisor {
     } finally {
       clearTimeout(timer);
     }
+    await writeFile(this.pidFile, `${child.pid}\n`);
     const startedAt = Date.now();
     child.once("exit", (code, signal) => this.onExit(code, signal, startedAt));
   }
@@ -216,6 +251,7 @@ export class NatsSupervisor {
       await done;
       clearTimeout(t);
     }
+    await rm(this.pidFile, { force: true });
     if (this.workDir) await rm(this.workDir, { recursive: true, force: true });
     if (this.ephemeralDir) await rm(this.ephemeralDir, { recursive: true, force: true });
   }

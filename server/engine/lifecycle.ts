@@ -73,7 +73,7 @@ export async function repairTerminal(stores: Stores, op: StoredOp): Promise<void
     await settleProject(stores, op);
     return;
   }
+  await settleProject(stores, op);
   if (op.status === "error") await emit(stores, "op.status", toOperation(op), { message: "operation status updated", error: op.error });
   await emitTerminal(stores, toOperation(op));
-  await settleProject(stores, op);
 }

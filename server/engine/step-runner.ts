@@ -273,9 +273,10 @@ export class StepRunner {
     await emit(this.o.stores, "step.ended", stepView, stepFields);
     if (artifacts.length) await emit(this.o.stores, "step.artifacts", stepView, stepFields);
     if (last) {
+      // Settle the project first, so a client that sees the terminal event reads the final project state.
+      await settleProject(this.o.stores, after);
       await emitTerminal(this.o.stores, view);
       this.o.observer?.opStatus?.(view);
-      await settleProject(this.o.stores, after);
     } else {
       await this.advance(after, idx);
     }
@@ -305,9 +306,9 @@ export class StepRunner {
       duration_ms: durationMs,
       artifacts: eventArtifacts(step.artifacts),
     });
+    await settleProject(this.o.stores, after);
     await emitTerminal(this.o.stores, view);
     this.o.observer?.opStatus?.(view);
-    await settleProject(this.o.stores, after);
   }
 
   /** Publish the work of the step after `idx` (deduplicated by message id). */

@@ -1,0 +1,148 @@
+// Composition root (DESIGN §1): read config, start the broker, build stores, start workers, serve HTTP,
+// handle signals. The only place that wires concrete things together.
+import { mkdir } from "node:fs/promises";
+import { connect } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { ConfigError, derivedLocalBaseUrl, loadConfig, type Config } from "../server/config/index.js";
+import { createLogger, type Logger } from "../server/log.js";
+import { BrokerStartError, NatsSupervisor, provisionJetStream, readinessChecks, type JetStreamHandles } from "../server/broker/index.js";
+import { createStores } from "../server/store/index.js";
+import { Engine } from "../server/engine/index.js";
+import { Authenticator, createApp, createStaticFiles, defaultWebRoot, registerUiRoutes, startHttpServer } from "../server/http/index.js";
+import { registerApiRoutes, type ApiDeps, type NatsInfo } from "../server/api/index.js";
+import { ALL_WORKERS, probeBuildkit, resolveBuilderMode, type StepSettings } from "../workers/index.js";
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function connectNats(url: string, log: Logger): Promise<NatsConnection> {
+  const nc = await connect({ servers: url, name: "slipway", maxReconnectAttempts: -1, reconnectTimeWait: 250, timeout: 5000 });
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === "disconnect" || s.type === "reconnect") log.warn({ nats: s.type }, `NATS ${s.type}`);
+    }
+  })();
+  return nc;
+}
+
+async function main(config: Config, log: Logger): Promise<void> {
+  log.info({}, `Slipway ${config.version}`);
+
+  let supervisor: NatsSupervisor | undefined;
+  let natsUrl = config.nats.url;
+  if (!natsUrl) {
+    supervisor = new NatsSupervisor({ bin: config.nats.serverBin, storeDir: config.nats.storeDir, sync: config.nats.sync, log });
+    natsUrl = await supervisor.start();
+  }
+  const nc = await connectNats(natsUrl, log);
+  log.info({}, `NATS: ${natsUrl}`);
+  if (supervisor) log.info({}, `NATS store dir: ${supervisor.storeDir} (${config.nats.storeMode})`);
+
+  const handles: JetStreamHandles = await provisionJetStream(nc, supervisor ? 1 : config.nats.replicas);
+  const stores = createStores(nc, handles);
+  await mkdir(config.artifactsRoot, { recursive: true, mode: 0o750 });
+
+  const builder = await resolveBuilderMode(config.builder.modeRaw, () => probeBuildkit(config.builder.buildkitAddr));
+  const auth = new Authenticator(config.auth.token, config.auth.previous);
+  const settings: StepSettings = {
+    artifactsRoot: config.artifactsRoot,
+    localApiBaseUrl: "",
+    builder,
+    buildBaseImage: config.builder.baseImage,
+  };
+  const engine = new Engine({
+    stores,
+    js: handles.js,
+    jsm: handles.jsm,
+    workers: ALL_WORKERS,
+    settings,
+    maxAttempts: config.stepMaxAttempts,
+    workerConcurrency: config.workerConcurrency,
+    buildConcurrency: config.buildConcurrency,
+    stepDelayMs: config.stepDelayMs,
+    log: log.child({ room: "engine" }),
+  });
+
+  let httpAddr = config.http.raw;
+  const natsInfo = (): NatsInfo => ({
+    embedded: supervisor !== undefined,
+    url: natsUrl!.replace(/\/\/[^@/]*@/, "//"),
+    ...(supervisor
+      ? {
+          storeDir: supervisor.storeDir,
+          storeMode: config.nats.storeMode,
+          serverVersion: supervisor.version,
+          syncInterval: supervisor.syncInterval,
+        }
+      : { serverVersion: nc.info?.version }),
+  });
+  const sseStreams = new Set<() => void>();
+  const deps: ApiDeps = {
+    config,
+    stores,
+    engine,
+    auth,
+    builder,
+    nats: natsInfo,
+    httpAddr: () => httpAddr,
+    readiness: () => readinessChecks(nc, handles.jsm),
+    log,
+    sseStreams,
+  };
+  const app = createApp({ auth, log });
+  registerApiRoutes(app, deps);
+  registerUiRoutes(app, createStaticFiles(defaultWebRoot()));
+  const http = await startHttpServer(app, config.http.host, config.http.port);
+  httpAddr = http.addr;
+  settings.localApiBaseUrl = config.localApiBaseUrl ?? derivedLocalBaseUrl(http.host, http.port);
+
+  log.info({}, `Portal: http://${http.addr}`);
+  log.info({}, `Artifacts root: ${config.artifactsRoot}`);
+  log.info({}, `Image builder mode: requested=${builder.requested} effective=${builder.effective} explicit=${builder.explicit}`);
+  if (builder.warning) log.warn({}, `Image builder mode request warning: ${builder.warning}`);
+  if (builder.fallbackReason) log.warn({}, `Image builder mode auto-fallback: ${builder.fallbackReason}`);
+  if (builder.policyError) log.error({}, `Image builder mode policy: ${builder.policyError}`);
+  log.info({}, config.commitWatcher ? "Source commit watcher: enabled" : "Source commit watcher: disabled (git hooks remain active)");
+  log.info({}, auth.enabled ? "Auth: enabled" : "Auth: disabled (loopback dev mode)");
+
+  const { resumed, backfilled } = await engine.start();
+  if (resumed || backfilled) log.info({ resumed, backfilled }, "resumed unfinished operations");
+
+  let shuttingDown = false;
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) {
+      log.warn({ signal }, "second signal: exiting now");
+      process.exit(1);
+    }
+    shuttingDown = true;
+    log.info({ signal }, "shutting down");
+    const closing = http.close();
+    for (const end of [...sseStreams]) end();
+    await engine.stop(SHUTDOWN_GRACE_MS);
+    await closing;
+    await nc.drain().catch(() => undefined);
+    await supervisor?.stop();
+    log.info({}, "stopped");
+    log.flush?.();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+let config: Config;
+try {
+  config = loadConfig(process.env);
+} catch (err) {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(err.exitCode);
+  }
+  throw err;
+}
+const log = createLogger(config.logLevel, { tty: process.stdout.isTTY === true, noColor: config.noColor });
+main(config, log).catch((err: Error) => {
+  const message = err instanceof BrokerStartError ? err.message : `startup failed: ${err.message}`;
+  log.fatal({ err: err.message }, message);
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,20 @@
+import type { App } from "../http/app.js";
+import type { ApiDeps } from "./deps.js";
+import { registerSystemRoutes } from "./system.js";
+import { registerSessionRoutes } from "./session.js";
+import { registerRegistrationRoutes, registerProjectRoutes } from "./registration.js";
+import { registerOpRoutes } from "./ops.js";
+import { registerArtifactRoutes } from "./artifacts.js";
+
+export type { ApiDeps, NatsInfo } from "./deps.js";
+export { systemInfo } from "./system.js";
+
+/** Mount every API area on the app. */
+export function registerApiRoutes(app: App, d: ApiDeps): void {
+  registerSystemRoutes(app, d);
+  registerSessionRoutes(app, d);
+  registerRegistrationRoutes(app, d);
+  registerOpRoutes(app, d);
+  registerArtifactRoutes(app, d);
+  registerProjectRoutes(app, d);
+}
