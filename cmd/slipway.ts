@@ -105,7 +105,7 @@ async function main(config: Config, log: Logger): Promise<void> {
   log.info({}, auth.enabled ? "Auth: enabled" : "Auth: disabled (loopback dev mode)");
 
   const { resumed, backfilled } = await engine.start();
-  if (resumed || backfilled) log.info({ resumed, backfilled }, "resumed unfinished operations");
+  log.info({ resumed, backfilled }, `Workers: ${ALL_WORKERS.map((w) => w.name).join(", ")} (resumed ${resumed} operations)`);
 
   let shuttingDown = false;
   const shutdown = async (signal: string) => {

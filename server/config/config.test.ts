@@ -1,4 +1,3 @@
-import { platform } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import pkg from "../../package.json" with { type: "json" };
@@ -11,7 +10,7 @@ const HOME_ENV = { HOME: "/home/tester" } as const;
 
 /** loadConfig with an explicit env map (never process.env). */
 function load(env: Record<string, string | undefined> = {}) {
-  return loadConfig({ ...HOME_ENV, ...env } as NodeJS.ProcessEnv);
+  return loadConfig({ ...HOME_ENV, ...env } as NodeJS.ProcessEnv, "linux");
 }
 
 /** The ConfigError loadConfig throws for env (fails the test when it does not throw). */
@@ -343,21 +342,21 @@ describe("PAAS_ARTIFACTS_ROOT (SPEC §1)", () => {
     expect(load({ PAAS_ARTIFACTS_ROOT: "  /srv/artifacts  " }).artifactsRoot).toBe("/srv/artifacts");
   });
 
-  it.skipIf(platform() === "darwin")("defaults to $XDG_STATE_HOME/slipway/artifacts on Linux", () => {
+  it("defaults to $XDG_STATE_HOME/slipway/artifacts on Linux", () => {
     expect(load({ XDG_STATE_HOME: "/xdg/state", HOME: "/home/u" }).artifactsRoot).toBe("/xdg/state/slipway/artifacts");
   });
 
-  it.skipIf(platform() === "darwin")("falls back to ~/.local/state/slipway/artifacts without XDG_STATE_HOME", () => {
+  it("falls back to ~/.local/state/slipway/artifacts without XDG_STATE_HOME", () => {
     expect(load({ HOME: "/home/u" }).artifactsRoot).toBe("/home/u/.local/state/slipway/artifacts");
     expect(load({ HOME: "/home/u", XDG_STATE_HOME: "  " }).artifactsRoot).toBe("/home/u/.local/state/slipway/artifacts");
   });
 
-  it.skipIf(platform() === "darwin")("a blank PAAS_ARTIFACTS_ROOT means the default", () => {
+  it("a blank PAAS_ARTIFACTS_ROOT means the default", () => {
     expect(load({ PAAS_ARTIFACTS_ROOT: "   ", XDG_STATE_HOME: "/xdg" }).artifactsRoot).toBe("/xdg/slipway/artifacts");
   });
 
-  it.runIf(platform() === "darwin")("defaults to ~/Library/Application Support/slipway/artifacts on macOS", () => {
-    expect(load({ HOME: "/Users/u" }).artifactsRoot).toBe("/Users/u/Library/Application Support/slipway/artifacts");
+  it("defaults to ~/Library/Application Support/slipway/artifacts on macOS", () => {
+    expect(loadConfig({ HOME: "/Users/u" }, "darwin").artifactsRoot).toBe("/Users/u/Library/Application Support/slipway/artifacts");
   });
 });
 

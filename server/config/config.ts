@@ -73,6 +73,10 @@ const REASONS: Record<string, string> = {
   PAAS_NATS_URL: "expected a nats:// URL",
   PAAS_LOCAL_API_BASE_URL: "expected an http(s) URL",
   PAAS_BUILD_CONTEXT_BASE_URL: "expected an http(s) URL",
+  PAAS_NATS_REPLICAS: "expected an integer",
+  PAAS_STEP_MAX_ATTEMPTS: "expected an integer",
+  PAAS_WORKER_CONCURRENCY: "expected an integer",
+  PAAS_BUILD_CONCURRENCY: "expected an integer",
 };
 
 const ajv = new Ajv({ allErrors: false });
@@ -90,9 +94,9 @@ export function isLoopbackHost(host: string): boolean {
   return m !== null && m.slice(1).every((p) => Number(p) <= 255);
 }
 
-function defaultArtifactsRoot(env: NodeJS.ProcessEnv, dataDir: string): string {
+function defaultArtifactsRoot(env: NodeJS.ProcessEnv, dataDir: string, os: NodeJS.Platform): string {
   const home = env.HOME?.trim() || safeHomedir();
-  if (platform() === "darwin" && home) return join(home, "Library", "Application Support", "slipway", "artifacts");
+  if (os === "darwin" && home) return join(home, "Library", "Application Support", "slipway", "artifacts");
   const xdg = env.XDG_STATE_HOME?.trim();
   if (xdg) return join(xdg, "slipway", "artifacts");
   if (home) return join(home, ".local", "state", "slipway", "artifacts");
@@ -133,7 +137,7 @@ function splitHostPort(raw: string): { host: string; port: number } {
  * Read and validate the configuration from an environment map. Throws ConfigError (exit code 2) for a
  * value the process must refuse; nothing else in the codebase reads `process.env`.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, os: NodeJS.Platform = platform()): Config {
   // Blank values count as unset for shape validation.
   const present: Record<string, string> = {};
   for (const key of Object.keys(envSchema.properties)) {
@@ -151,7 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (port > 65535) throw invalid("PAAS_HTTP_ADDR", httpRaw, "port must be 0-65535");
   const loopback = isLoopbackHost(host);
 
-  const token = env.PAAS_AUTH_TOKEN?.trim() ? env.PAAS_AUTH_TOKEN : undefined;
+  const token = env.PAAS_AUTH_TOKEN?.trim() ? env.PAAS_AUTH_TOKEN.trim() : undefined;
   if (token !== undefined && token.length < 16) throw new ConfigError("PAAS_AUTH_TOKEN must be at least 16 characters");
   if (token === undefined && !loopback) {
     throw new ConfigError(
@@ -169,7 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const storeDir = ephemeral ? "" : resolve(storeRaw || join(dataDir, "nats"));
 
   const artifactsRaw = env.PAAS_ARTIFACTS_ROOT?.trim();
-  const artifactsRoot = resolve(artifactsRaw || defaultArtifactsRoot(env, dataDir));
+  const artifactsRoot = resolve(artifactsRaw || defaultArtifactsRoot(env, dataDir, os));
 
   const stripSlash = (u?: string) => (u ? u.replace(/\/+$/, "") : undefined);
 

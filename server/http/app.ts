@@ -1,6 +1,6 @@
 import { Hono, type Context, type Handler } from "hono";
 import type { HttpBindings } from "@hono/node-server";
-import { ApiError, methodNotAllowed, routeNotFound } from "./api-error.js";
+import { ApiError, methodNotAllowed, notFound, routeNotFound } from "./api-error.js";
 import { errorResponse } from "./respond.js";
 import { toApiError } from "./error-map.js";
 import { requestId } from "./middleware/request-id.js";
@@ -24,7 +24,12 @@ export function createApp(opts: AppOptions): App {
   app.use("*", accessLog(opts.log, opts.onRequest));
   app.use("*", requestId());
   app.use("*", authenticate(opts.auth));
-  app.notFound((c) => errorResponse(routeNotFound(), c.get("requestId") ?? ""));
+  app.notFound((c) => {
+    // An artifact path whose encoded dot segments the URL parser folded away is still an artifact request.
+    const raw = c.env?.incoming?.url ?? "";
+    if (/^\/api\/projects\/[^/?]+\/artifacts\//.test(raw)) return errorResponse(notFound(), c.get("requestId") ?? "");
+    return errorResponse(routeNotFound(), c.get("requestId") ?? "");
+  });
   app.onError((err, c) => {
     const mapped = toApiError(err);
     if (mapped) return errorResponse(mapped, c.get("requestId") ?? "");

@@ -7,10 +7,11 @@ export function cleanRedirect(rawUrl: string): string | null {
   const path = q >= 0 ? rawUrl.slice(0, q) : rawUrl;
   const query = q >= 0 ? rawUrl.slice(q) : "";
   if (!path.startsWith("/")) return null;
+  if (path === "/") return null;
   const segments = path.slice(1).split("/");
   const trailing = segments.length > 1 && segments[segments.length - 1] === "";
   const body = trailing ? segments.slice(0, -1) : segments;
-  const dirty = body.some((s, i) => s === "." || s === ".." || (s === "" && !(i === 0 && body.length === 1)));
+  const dirty = body.some((s) => s === "." || s === ".." || s === "");
   if (!dirty) return null;
   const out: string[] = [];
   for (const s of body) {

@@ -98,7 +98,7 @@ describe("SSE /api/ops/{id}/events", () => {
   });
 
   it("sends a snapshot plus the stored terminal event for a finished op without a usable id", async () => {
-    for (const headers of [{}, { "Last-Event-ID": "abc" }, { "Last-Event-ID": "-1" }]) {
+    for (const headers of [{}, { "Last-Event-ID": "abc" }, { "Last-Event-ID": "-1" }] as Record<string, string>[]) {
       const r = await readSse(`${sw.base}/api/ops/${opId}/events`, headers);
       expect(r.frames.map((f) => [f.event, f.id])).toEqual([
         [undefined, undefined],

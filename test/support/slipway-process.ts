@@ -13,6 +13,8 @@ export interface SlipwayProcess {
   dataDir: string;
   artifactsRoot: string;
   logs(): string;
+  /** Resolves once the process output matches `pattern` (already or later); rejects after `ms`. */
+  waitForLog(pattern: RegExp, ms?: number): Promise<string>;
   /** Resolves with the exit code once the process has exited. */
   exited: Promise<number | null>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -57,12 +59,15 @@ export async function startSlipway(dirs: Pick<Dirs, "dataDir" | "artifactsRoot">
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
+  const waiters = new Set<() => void>();
   const exited = new Promise<number | null>((res) => proc.once("exit", (code) => res(code)));
   const base = await new Promise<string>((res, rej) => {
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
+      for (const w of [...waiters]) w();
+      // The workers line comes last, once the engine consumes work: the process is fully up.
       const m = /Portal: (http:\/\/[^\s"]+)/.exec(out);
-      if (m) res(m[1]);
+      if (m && /Workers: /.test(out)) res(m[1]);
     };
     proc.stdout!.on("data", onData);
     proc.stderr!.on("data", (c: Buffer) => (out += c.toString()));
@@ -73,6 +78,22 @@ export async function startSlipway(dirs: Pick<Dirs, "dataDir" | "artifactsRoot">
     proc,
     ...dirs,
     logs: () => out,
+    waitForLog: (pattern, ms = 30_000) =>
+      new Promise<string>((res, rej) => {
+        const check = () => {
+          const m = pattern.exec(out);
+          if (!m) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          res(m[0]);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          rej(new Error(`timed out waiting for ${pattern} in:\n${out.slice(-4000)}`));
+        }, ms);
+        waiters.add(check);
+        check();
+      }),
     exited,
     async stop(signal: NodeJS.Signals = "SIGTERM") {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
