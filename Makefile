@@ -23,7 +23,7 @@ PAAS_HTTP_ADDR ?= 127.0.0.1:8080
 # Passed to every recipe's environment (scripts read them from there).
 export API_BASE ARTIFACTS_ROOT PROJECT_NAME PROJECT_ID WEBHOOK_COMMIT ATTEMPTS SLEEP_SECS
 
-LINT_DIRS := cmd server workers web scripts
+LINT_DIRS := cmd server workers web scripts test
 PRETTIER := npx --no-install prettier
 TASKMAP := node scripts/taskmap.mjs
 

@@ -5,17 +5,36 @@ import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { ConfigError, derivedLocalBaseUrl, loadConfig, type Config } from "../server/config/index.js";
 import { createLogger, type Logger } from "../server/log.js";
-import { BrokerStartError, NatsSupervisor, provisionJetStream, readinessChecks, type JetStreamHandles } from "../server/broker/index.js";
+import {
+  BrokerStartError,
+  NatsSupervisor,
+  provisionJetStream,
+  readinessChecks,
+  type JetStreamHandles,
+} from "../server/broker/index.js";
 import { createStores } from "../server/store/index.js";
 import { Engine } from "../server/engine/index.js";
-import { Authenticator, createApp, createStaticFiles, defaultWebRoot, registerUiRoutes, startHttpServer } from "../server/http/index.js";
+import {
+  Authenticator,
+  createApp,
+  createStaticFiles,
+  defaultWebRoot,
+  registerUiRoutes,
+  startHttpServer,
+} from "../server/http/index.js";
 import { registerApiRoutes, type ApiDeps, type NatsInfo } from "../server/api/index.js";
 import { ALL_WORKERS, probeBuildkit, resolveBuilderMode, type StepSettings } from "../workers/index.js";
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
 async function connectNats(url: string, log: Logger): Promise<NatsConnection> {
-  const nc = await connect({ servers: url, name: "slipway", maxReconnectAttempts: -1, reconnectTimeWait: 250, timeout: 5000 });
+  const nc = await connect({
+    servers: url,
+    name: "slipway",
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    timeout: 5000,
+  });
   void (async () => {
     for await (const s of nc.status()) {
       if (s.type === "disconnect" || s.type === "reconnect") log.warn({ nats: s.type }, `NATS ${s.type}`);
@@ -30,7 +49,12 @@ async function main(config: Config, log: Logger): Promise<void> {
   let supervisor: NatsSupervisor | undefined;
   let natsUrl = config.nats.url;
   if (!natsUrl) {
-    supervisor = new NatsSupervisor({ bin: config.nats.serverBin, storeDir: config.nats.storeDir, sync: config.nats.sync, log });
+    supervisor = new NatsSupervisor({
+      bin: config.nats.serverBin,
+      storeDir: config.nats.storeDir,
+      sync: config.nats.sync,
+      log,
+    });
     natsUrl = await supervisor.start();
   }
   const nc = await connectNats(natsUrl, log);
@@ -97,15 +121,26 @@ async function main(config: Config, log: Logger): Promise<void> {
 
   log.info({}, `Portal: http://${http.addr}`);
   log.info({}, `Artifacts root: ${config.artifactsRoot}`);
-  log.info({}, `Image builder mode: requested=${builder.requested} effective=${builder.effective} explicit=${builder.explicit}`);
+  log.info(
+    {},
+    `Image builder mode: requested=${builder.requested} effective=${builder.effective} explicit=${builder.explicit}`,
+  );
   if (builder.warning) log.warn({}, `Image builder mode request warning: ${builder.warning}`);
   if (builder.fallbackReason) log.warn({}, `Image builder mode auto-fallback: ${builder.fallbackReason}`);
   if (builder.policyError) log.error({}, `Image builder mode policy: ${builder.policyError}`);
-  log.info({}, config.commitWatcher ? "Source commit watcher: enabled" : "Source commit watcher: disabled (git hooks remain active)");
+  log.info(
+    {},
+    config.commitWatcher
+      ? "Source commit watcher: enabled"
+      : "Source commit watcher: disabled (git hooks remain active)",
+  );
   log.info({}, auth.enabled ? "Auth: enabled" : "Auth: disabled (loopback dev mode)");
 
   const { resumed, backfilled } = await engine.start();
-  log.info({ resumed, backfilled }, `Workers: ${ALL_WORKERS.map((w) => w.name).join(", ")} (resumed ${resumed} operations)`);
+  log.info(
+    { resumed, backfilled },
+    `Workers: ${ALL_WORKERS.map((w) => w.name).join(", ")} (resumed ${resumed} operations)`,
+  );
 
   let shuttingDown = false;
   const shutdown = async (signal: string) => {

@@ -60,7 +60,10 @@ export function contentDisposition(name: string): string {
 }
 
 /** Parse a single `bytes=a-b` range; "multi" for several ranges (served as 200), null when absent. */
-export function parseRange(header: string | undefined, size: number): { start: number; end: number } | "multi" | "unsatisfiable" | null {
+export function parseRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | "multi" | "unsatisfiable" | null {
   if (!header) return null;
   const m = /^bytes=(.+)$/.exec(header.trim());
   if (!m) return null;

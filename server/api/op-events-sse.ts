@@ -23,7 +23,13 @@ export function snapshotPayload(op: StoredOp, lastSequence: number): OpEvent {
   const last = op.steps[op.steps.length - 1];
   const error = last?.error ?? op.error;
   const at =
-    op.finished !== ZERO_TIME ? op.finished : last ? (last.ended_at !== ZERO_TIME ? last.ended_at : last.started_at) : op.requested;
+    op.finished !== ZERO_TIME
+      ? op.finished
+      : last
+        ? last.ended_at !== ZERO_TIME
+          ? last.ended_at
+          : last.started_at
+        : op.requested;
   const p: OpEvent = {
     event_id: "bootstrap",
     sequence: lastSequence,
@@ -41,7 +47,8 @@ export function snapshotPayload(op: StoredOp, lastSequence: number): OpEvent {
   if (last) {
     p.worker = last.worker;
     p.step_index = op.steps.length;
-    if (last.ended_at !== ZERO_TIME) p.duration_ms = Math.max(0, Date.parse(last.ended_at) - Date.parse(last.started_at));
+    if (last.ended_at !== ZERO_TIME)
+      p.duration_ms = Math.max(0, Date.parse(last.ended_at) - Date.parse(last.started_at));
     if (last.artifacts?.length) p.artifacts = last.artifacts.slice(0, 8);
   }
   if (error) {
@@ -129,7 +136,10 @@ export async function streamOpEvents(c: Context<AppEnv>, d: ApiDeps, op: StoredO
           cursor = last ? last.streamSeq + 1 : 1;
         }
         if (!closed) {
-          const heartbeat = setInterval(() => write(frame("op.heartbeat", heartbeatOf(lastSent, lastSeq))), d.config.sseHeartbeatMs);
+          const heartbeat = setInterval(
+            () => write(frame("op.heartbeat", heartbeatOf(lastSent, lastSeq))),
+            d.config.sseHeartbeatMs,
+          );
           closers.push(() => clearInterval(heartbeat));
         }
         try {

@@ -53,7 +53,11 @@ function lastUpdateAt(op: StoredOp): string {
 
 /** `GET /api/ops/{id}`, its SSE stream, and a project's op history (SPEC §4.9, §4.10, §5). */
 export function registerOpRoutes(app: App, d: ApiDeps): void {
-  route(app, "/api/ops/", { GET: () => { throw new ApiError(400, "BAD_OP_ID", "bad op id"); } });
+  route(app, "/api/ops/", {
+    GET: () => {
+      throw new ApiError(400, "BAD_OP_ID", "bad op id");
+    },
+  });
   route(app, "/api/ops/:id", { GET: async (c) => json(c, 200, toOperation(await readOp(d, c.req.param("id") ?? ""))) });
   route(app, "/api/ops/:id/events", {
     GET: async (c) => {
@@ -78,7 +82,8 @@ export function registerOpRoutes(app: App, d: ApiDeps): void {
     let beforeTime: number | undefined;
     let afterId = cursor;
     if (before !== undefined && before !== "") {
-      if (RFC3339.test(before.trim()) && !Number.isNaN(Date.parse(before.trim()))) beforeTime = Date.parse(before.trim());
+      if (RFC3339.test(before.trim()) && !Number.isNaN(Date.parse(before.trim())))
+        beforeTime = Date.parse(before.trim());
       else if (afterId === undefined) afterId = before;
     }
     let ids = await d.stores.ops.index(projectId);

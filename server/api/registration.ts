@@ -47,7 +47,12 @@ export class ProjectCommands {
 
   delete(c: Context<AppEnv>, projectId: string): Promise<Accepted> {
     if (!PROJECT_ID_PATTERN.test(projectId)) throw new ApiError(404, "NOT_FOUND", "not found");
-    return this.d.engine.enqueuer.submit({ kind: "delete", projectId, queuedMessage: "queued delete", input: requestInput(c) });
+    return this.d.engine.enqueuer.submit({
+      kind: "delete",
+      projectId,
+      queuedMessage: "queued delete",
+      input: requestInput(c),
+    });
   }
 }
 

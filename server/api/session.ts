@@ -8,7 +8,8 @@ import type { ApiDeps } from "./deps.js";
 /** `/api/session` (SPEC §4.13): the UI's cookie login. */
 export function registerSessionRoutes(app: App, d: ApiDeps): void {
   route(app, "/api/session", {
-    GET: (c) => json(c, 200, { auth_enabled: d.auth.enabled, authenticated: !d.auth.enabled || (c.get("actor") ?? "") !== "" }),
+    GET: (c) =>
+      json(c, 200, { auth_enabled: d.auth.enabled, authenticated: !d.auth.enabled || (c.get("actor") ?? "") !== "" }),
     POST: async (c) => {
       const body = await readJsonObject(c);
       if (!d.auth.enabled) return json(c, 200, { auth_enabled: false, authenticated: true });
@@ -16,7 +17,10 @@ export function registerSessionRoutes(app: App, d: ApiDeps): void {
       if (!d.auth.matchToken(token)) throw unauthorized();
       const secure = new URL(c.req.url).protocol === "https:" ? "; Secure" : "";
       const res = json(c, 200, { auth_enabled: true, authenticated: true });
-      res.headers.set("Set-Cookie", `${SESSION_COOKIE}=${d.auth.issueSession()}; HttpOnly; SameSite=Strict; Path=/${secure}`);
+      res.headers.set(
+        "Set-Cookie",
+        `${SESSION_COOKIE}=${d.auth.issueSession()}; HttpOnly; SameSite=Strict; Path=/${secure}`,
+      );
       return res;
     },
     DELETE: (c) => {

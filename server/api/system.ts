@@ -36,20 +36,31 @@ export function systemInfo(d: ApiDeps): Record<string, unknown> {
           ? { server_version: n.serverVersion }
           : {}),
     },
-    realtime: { sse_enabled: true, sse_replay_window: 1000, sse_heartbeat_interval: formatDuration(d.config.sseHeartbeatMs) },
+    realtime: {
+      sse_enabled: true,
+      sse_replay_window: 1000,
+      sse_heartbeat_interval: formatDuration(d.config.sseHeartbeatMs),
+    },
     time: nowIso(),
   };
 }
 
 /** Health, readiness and system info (SPEC §12.1–12.2). */
 export function registerSystemRoutes(app: App, d: ApiDeps): void {
-  const health = { GET: () => new Response(`${JSON.stringify({ ok: true, time: nowIso() })}\n`, { headers: { "Content-Type": "application/json" } }) };
+  const health = {
+    GET: () =>
+      new Response(`${JSON.stringify({ ok: true, time: nowIso() })}\n`, {
+        headers: { "Content-Type": "application/json" },
+      }),
+  };
   route(app, "/healthz", health);
   route(app, "/api/healthz", health);
   route(app, "/readyz", {
     GET: async (c) => {
       const checks = await d.readiness();
-      const failing = Object.entries(checks).filter(([, v]) => v !== "ok").map(([k]) => k);
+      const failing = Object.entries(checks)
+        .filter(([, v]) => v !== "ok")
+        .map(([k]) => k);
       if (failing.length === 0) return json(c, 200, { ok: true, checks });
       throw new ApiError(503, "NOT_READY", `not ready: ${failing.join(",")}`, { checks });
     },

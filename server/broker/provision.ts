@@ -106,7 +106,10 @@ export async function provisionJetStream(nc: NatsConnection, replicas: number): 
 }
 
 /** Readiness checks of SPEC §12.1; each value is "ok" or the error text. */
-export async function readinessChecks(nc: NatsConnection | undefined, jsm: JetStreamManager | undefined): Promise<Record<string, string>> {
+export async function readinessChecks(
+  nc: NatsConnection | undefined,
+  jsm: JetStreamManager | undefined,
+): Promise<Record<string, string>> {
   const checks: Record<string, string> = { nats: "ok", jetstream: "ok", kv: "ok", streams: "ok" };
   if (!nc || nc.isClosed() || !jsm) {
     for (const k of Object.keys(checks)) checks[k] = "not connected";

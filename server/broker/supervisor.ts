@@ -49,9 +49,13 @@ export function renderServerConfig(opts: { port: number; storeDir: string; ports
 }
 
 async function resolveBinary(bin: string): Promise<string> {
-  const candidates = isAbsolute(bin) || bin.includes("/")
-    ? [bin]
-    : (process.env.PATH ?? "").split(delimiter).filter(Boolean).map((d) => join(d, bin));
+  const candidates =
+    isAbsolute(bin) || bin.includes("/")
+      ? [bin]
+      : (process.env.PATH ?? "")
+          .split(delimiter)
+          .filter(Boolean)
+          .map((d) => join(d, bin));
   for (const c of candidates) {
     try {
       await access(c, constants.X_OK);
@@ -189,7 +193,9 @@ export class NatsSupervisor {
       this.url = `nats://127.0.0.1:${port}`;
     } catch (err) {
       child.kill("SIGKILL");
-      await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once("exit", r)));
+      await new Promise((r) =>
+        child.exitCode !== null || child.signalCode !== null ? r(null) : child.once("exit", r),
+      );
       this.opts.log.error({ stderr: this.stderr }, "nats-server failed to start");
       throw err;
     } finally {
@@ -220,7 +226,10 @@ export class NatsSupervisor {
     if (Date.now() - startedAt > 60_000) this.restartDelayMs = 500;
     const delay = this.restartDelayMs;
     this.restartDelayMs = Math.min(this.restartDelayMs * 2, 10_000);
-    this.opts.log.warn({ code, signal, delay_ms: delay, stderr: this.stderr.slice(-2048) }, "nats-server exited; restarting");
+    this.opts.log.warn(
+      { code, signal, delay_ms: delay, stderr: this.stderr.slice(-2048) },
+      "nats-server exited; restarting",
+    );
     this.restartTimer = setTimeout(() => {
       this.spawnOnce()
         .then(() => {

@@ -212,10 +212,29 @@ describe("PAAS_HTTP_ADDR and loopback detection (SPEC §0.5, §1)", () => {
   });
 
   it("isLoopbackHost: 127.0.0.0/8, ::1 and localhost only", () => {
-    for (const h of ["127.0.0.1", "127.255.0.1", "127.0.0.0", "127.255.255.255", "localhost", "LOCALHOST", "::1", "[::1]"]) {
+    for (const h of [
+      "127.0.0.1",
+      "127.255.0.1",
+      "127.0.0.0",
+      "127.255.255.255",
+      "localhost",
+      "LOCALHOST",
+      "::1",
+      "[::1]",
+    ]) {
       expect(isLoopbackHost(h), h).toBe(true);
     }
-    for (const h of ["0.0.0.0", "::", "10.0.0.1", "128.0.0.1", "126.255.255.255", "127.256.0.1", "localhost.example.com", "example.com", ""]) {
+    for (const h of [
+      "0.0.0.0",
+      "::",
+      "10.0.0.1",
+      "128.0.0.1",
+      "126.255.255.255",
+      "127.256.0.1",
+      "localhost.example.com",
+      "example.com",
+      "",
+    ]) {
       expect(isLoopbackHost(h), h).toBe(false);
     }
   });
@@ -260,7 +279,7 @@ describe("NATS store dir (SPEC §1)", () => {
   });
 });
 
-describe("invalid values → invalid <VAR>=\"<value>\": <reason> (SPEC §1)", () => {
+describe('invalid values → invalid <VAR>="<value>": <reason> (SPEC §1)', () => {
   const cases: Array<[string, string]> = [
     ["PAAS_BUILD_TIMEOUT", "10"],
     ["PAAS_BUILD_TIMEOUT", "2 minutes"],
@@ -348,7 +367,9 @@ describe("PAAS_ARTIFACTS_ROOT (SPEC §1)", () => {
 
   it("falls back to ~/.local/state/slipway/artifacts without XDG_STATE_HOME", () => {
     expect(load({ HOME: "/home/u" }).artifactsRoot).toBe("/home/u/.local/state/slipway/artifacts");
-    expect(load({ HOME: "/home/u", XDG_STATE_HOME: "  " }).artifactsRoot).toBe("/home/u/.local/state/slipway/artifacts");
+    expect(load({ HOME: "/home/u", XDG_STATE_HOME: "  " }).artifactsRoot).toBe(
+      "/home/u/.local/state/slipway/artifacts",
+    );
   });
 
   it("a blank PAAS_ARTIFACTS_ROOT means the default", () => {
@@ -356,7 +377,9 @@ describe("PAAS_ARTIFACTS_ROOT (SPEC §1)", () => {
   });
 
   it("defaults to ~/Library/Application Support/slipway/artifacts on macOS", () => {
-    expect(loadConfig({ HOME: "/Users/u" }, "darwin").artifactsRoot).toBe("/Users/u/Library/Application Support/slipway/artifacts");
+    expect(loadConfig({ HOME: "/Users/u" }, "darwin").artifactsRoot).toBe(
+      "/Users/u/Library/Application Support/slipway/artifacts",
+    );
   });
 });
 

@@ -160,10 +160,17 @@ export class Enqueuer {
   private async failEnqueue(project: Project, op: StoredOp, cause: Error): Promise<never> {
     const reason = `publish op: ${cause.message}`;
     this.log.error({ op_id: op.id, err: cause.message }, "enqueue failed");
-    const failed = await this.stores.ops.mutate(op.id, (o) => ({ ...o, status: "error", error: reason, finished: nowIso() }));
+    const failed = await this.stores.ops.mutate(op.id, (o) => ({
+      ...o,
+      status: "error",
+      error: reason,
+      finished: nowIso(),
+    }));
     const failedOp = failed?.value ?? { ...op, status: "error" as const, error: reason };
     const view = toOperation(failedOp);
-    await emit(this.stores, "op.status", view, { message: "operation status updated", error: reason }).catch(() => undefined);
+    await emit(this.stores, "op.status", view, { message: "operation status updated", error: reason }).catch(
+      () => undefined,
+    );
     await emit(this.stores, "op.failed", view, { message: "operation failed", error: reason }).catch(() => undefined);
     this.observer.opStatus?.(view);
     let rolledBack: boolean | undefined;
@@ -185,7 +192,11 @@ export class Enqueuer {
 }
 
 /** Publish one step's work with a deduplicating message id `<opId>.<step>`. */
-export async function publishWork(js: JetStreamClient, op: Pick<StoredOp, "id" | "project_id" | "kind">, step: WorkMessage["step"]): Promise<void> {
+export async function publishWork(
+  js: JetStreamClient,
+  op: Pick<StoredOp, "id" | "project_id" | "kind">,
+  step: WorkMessage["step"],
+): Promise<void> {
   const msg: WorkMessage = { op_id: op.id, project_id: op.project_id, kind: op.kind, step, enqueued_at: nowIso() };
   await js.publish(workSubject(step), JSON.stringify(msg), { msgID: `${op.id}.${step}`, headers: headers() });
 }

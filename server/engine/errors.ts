@@ -32,7 +32,10 @@ export class ProjectExistsError extends Error {
 
 /** A store read or write failed; `action` names what failed (e.g. `persist project`). */
 export class StoreError extends Error {
-  constructor(readonly action: string, options: { cause?: unknown } = {}) {
+  constructor(
+    readonly action: string,
+    options: { cause?: unknown } = {},
+  ) {
     super(`failed to ${action}`, options);
     this.name = "StoreError";
   }

@@ -17,7 +17,12 @@ export interface EngineObserver {
 }
 
 /** Emit an event for an op, filling the shared fields from the op. */
-export async function emit(stores: Stores, name: OpEventName, op: Operation, extra: Partial<EventBody> = {}): Promise<void> {
+export async function emit(
+  stores: Stores,
+  name: OpEventName,
+  op: Operation,
+  extra: Partial<EventBody> = {},
+): Promise<void> {
   await stores.events.publish(name, { ...basePayload(op), ...extra });
 }
 
@@ -27,7 +32,11 @@ export async function emitTerminal(stores: Stores, op: Operation): Promise<void>
     await emit(stores, "op.status", op, { message: "operation status updated" });
     await emit(stores, "op.completed", op, { message: "operation completed", progress_percent: 100 });
   } else {
-    await emit(stores, "op.failed", op, { message: "operation failed", error: op.error, hint: hintFor(op.error ?? "") });
+    await emit(stores, "op.failed", op, {
+      message: "operation failed",
+      error: op.error,
+      hint: hintFor(op.error ?? ""),
+    });
   }
 }
 
@@ -74,6 +83,7 @@ export async function repairTerminal(stores: Stores, op: StoredOp): Promise<void
     return;
   }
   await settleProject(stores, op);
-  if (op.status === "error") await emit(stores, "op.status", toOperation(op), { message: "operation status updated", error: op.error });
+  if (op.status === "error")
+    await emit(stores, "op.status", toOperation(op), { message: "operation status updated", error: op.error });
   await emitTerminal(stores, toOperation(op));
 }

@@ -8,7 +8,8 @@ export type EventBody = Omit<OpEvent, "sequence" | "event_id">;
 export function hintFor(error: string): string {
   const e = error.toLowerCase();
   if (e.includes("no build image found")) return "Run a build first so there is an image ready to deploy.";
-  if (e.includes("from_env") || e.includes("to_env")) return "Verify source and target environments exist and are different.";
+  if (e.includes("from_env") || e.includes("to_env"))
+    return "Verify source and target environments exist and are different.";
   if (e.includes("timeout")) return "The operation timed out. Retry and inspect worker step details.";
   if (e.includes("not found")) return "Refresh project data. The target project or artifact may no longer exist.";
   return "Inspect artifacts and step details, then retry when inputs are corrected.";

@@ -15,7 +15,14 @@ import { nowIso, ZERO_TIME } from "../../workers/shared/ids.js";
 import { join } from "node:path";
 import { STEP_ORDER, consumerGroup, retryDelayMs, type WorkMessage } from "./steps.js";
 import { publishWork } from "./enqueue.js";
-import { emit, emitTerminal, repairTerminal, settleProject, type EngineLogger, type EngineObserver } from "./lifecycle.js";
+import {
+  emit,
+  emitTerminal,
+  repairTerminal,
+  settleProject,
+  type EngineLogger,
+  type EngineObserver,
+} from "./lifecycle.js";
 import { eventArtifacts, hintFor } from "./payloads.js";
 
 export interface RunnerOptions {
@@ -84,7 +91,10 @@ export class StepRunner {
       };
       try {
         await this.o.jsm.consumers.info(STREAMS.work, durable);
-        await this.o.jsm.consumers.update(STREAMS.work, durable, { ack_wait: cfg.ack_wait, max_ack_pending: cfg.max_ack_pending });
+        await this.o.jsm.consumers.update(STREAMS.work, durable, {
+          ack_wait: cfg.ack_wait,
+          max_ack_pending: cfg.max_ack_pending,
+        });
       } catch {
         await this.o.jsm.consumers.add(STREAMS.work, cfg);
       }
@@ -132,7 +142,10 @@ export class StepRunner {
         else m.nak(outcome.nakDelayMs);
       } catch (err) {
         // Infrastructure trouble (NATS unavailable…): let the message come back.
-        this.o.log.warn({ op_id: work.op_id, step: work.step, err: (err as Error).message }, "step handling failed; will redeliver");
+        this.o.log.warn(
+          { op_id: work.op_id, step: work.step, err: (err as Error).message },
+          "step handling failed; will redeliver",
+        );
         if (!abort.signal.aborted) m.nak(1000);
       } finally {
         clearInterval(heartbeat);
@@ -165,7 +178,13 @@ export class StepRunner {
     if (!worker) return { ack: true };
 
     if (attempt > maxAttempts) {
-      await this.failStep(op, idx, worker, `worker delivery exhausted retries worker=${work.step} op=${op.id} attempts=${attempt - 1} reason=worker did not finish within its ack wait`, []);
+      await this.failStep(
+        op,
+        idx,
+        worker,
+        `worker delivery exhausted retries worker=${work.step} op=${op.id} attempts=${attempt - 1} reason=worker did not finish within its ack wait`,
+        [],
+      );
       return { ack: true };
     }
 
@@ -179,7 +198,13 @@ export class StepRunner {
     try {
       const result = await worker.run(ctx);
       this.o.observer?.stepEnded?.(worker.name, "ok", (performance.now() - t0) / 1000);
-      await this.completeStep(op, idx, result.message, normalizeArtifacts(result.artifacts), Math.round(performance.now() - t0));
+      await this.completeStep(
+        op,
+        idx,
+        result.message,
+        normalizeArtifacts(result.artifacts),
+        Math.round(performance.now() - t0),
+      );
       return { ack: true };
     } catch (err) {
       if (signal.aborted) return { nakDelayMs: 0 };
@@ -236,7 +261,11 @@ export class StepRunner {
 
   private async startStep(op: StoredOp, idx: number, worker: Worker): Promise<StoredOp> {
     const wasQueued = op.status === "queued";
-    const message = worker.startMessage({ opKind: op.kind, settings: this.o.settings, input: op.input as unknown as Record<string, unknown> });
+    const message = worker.startMessage({
+      opKind: op.kind,
+      settings: this.o.settings,
+      input: op.input as unknown as Record<string, unknown>,
+    });
     const updated = await this.o.stores.ops.mutate(op.id, (o) => {
       if (o.steps.length !== idx) return undefined;
       return {
@@ -255,7 +284,13 @@ export class StepRunner {
     return next;
   }
 
-  private async completeStep(op: StoredOp, idx: number, message: string, artifacts: string[], durationMs: number): Promise<void> {
+  private async completeStep(
+    op: StoredOp,
+    idx: number,
+    message: string,
+    artifacts: string[],
+    durationMs: number,
+  ): Promise<void> {
     const last = idx === STEP_ORDER[op.kind].length - 1;
     const updated = await this.o.stores.ops.mutate(op.id, (o) => {
       const steps = [...o.steps];
@@ -267,7 +302,13 @@ export class StepRunner {
     if (!updated) return;
     const after = updated.value;
     const view = toOperation(after);
-    const stepFields = { worker: STEP_ORDER[op.kind][idx], step_index: idx + 1, message, duration_ms: durationMs, artifacts: eventArtifacts(artifacts) };
+    const stepFields = {
+      worker: STEP_ORDER[op.kind][idx],
+      step_index: idx + 1,
+      message,
+      duration_ms: durationMs,
+      artifacts: eventArtifacts(artifacts),
+    };
     // Step events carry the running status; the op's terminal status follows in its own events.
     const stepView = last ? { ...view, status: "running" as const } : view;
     await emit(this.o.stores, "step.ended", stepView, stepFields);
@@ -282,13 +323,28 @@ export class StepRunner {
     }
   }
 
-  private async failStep(op: StoredOp, idx: number, worker: Worker, error: string, durationOrArtifacts: number | string[]): Promise<void> {
+  private async failStep(
+    op: StoredOp,
+    idx: number,
+    worker: Worker,
+    error: string,
+    durationOrArtifacts: number | string[],
+  ): Promise<void> {
     const durationMs = typeof durationOrArtifacts === "number" ? durationOrArtifacts : 0;
     const updated = await this.o.stores.ops.mutate(op.id, (o) => {
       if (o.status === "done" || o.status === "error") return undefined;
       const steps = [...o.steps];
       const now = nowIso();
-      const s = steps[idx] ?? { worker: worker.name, started_at: now, ended_at: ZERO_TIME, message: worker.startMessage({ opKind: o.kind, settings: this.o.settings, input: o.input as unknown as Record<string, unknown> }) };
+      const s = steps[idx] ?? {
+        worker: worker.name,
+        started_at: now,
+        ended_at: ZERO_TIME,
+        message: worker.startMessage({
+          opKind: o.kind,
+          settings: this.o.settings,
+          input: o.input as unknown as Record<string, unknown>,
+        }),
+      };
       steps[idx] = { ...s, ended_at: now, error };
       return { ...o, steps, status: "error", error, finished: now };
     });

@@ -33,7 +33,10 @@ export function createApp(opts: AppOptions): App {
   app.onError((err, c) => {
     const mapped = toApiError(err);
     if (mapped) return errorResponse(mapped, c.get("requestId") ?? "");
-    opts.log.error({ req_id: c.get("requestId"), err: (err as Error).message, stack: (err as Error).stack }, "unhandled error");
+    opts.log.error(
+      { req_id: c.get("requestId"), err: (err as Error).message, stack: (err as Error).stack },
+      "unhandled error",
+    );
     return errorResponse(new ApiError(500, "INTERNAL_ERROR", "internal error"), c.get("requestId") ?? "");
   });
   return app;

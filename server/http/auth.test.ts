@@ -223,7 +223,9 @@ describe("Authenticator — session cookies (SPEC §0.5)", () => {
     const c = clock();
     const auth = new Authenticator(CURRENT, [], c.now);
     const value = auth.issueSession();
-    expect(auth.identify("Bearer wrong-token-wrong-token", `${SESSION_COOKIE}=${value}`)).toBe(`session:${fp(CURRENT)}`);
+    expect(auth.identify("Bearer wrong-token-wrong-token", `${SESSION_COOKIE}=${value}`)).toBe(
+      `session:${fp(CURRENT)}`,
+    );
   });
 
   it("a valid bearer wins over a session cookie", () => {

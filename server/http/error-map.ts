@@ -1,5 +1,11 @@
 import { ApiError, internalError, notFound } from "./api-error.js";
-import { ActiveOperationError, EnqueueError, ProjectExistsError, ProjectNotFoundError, StoreError } from "../engine/index.js";
+import {
+  ActiveOperationError,
+  EnqueueError,
+  ProjectExistsError,
+  ProjectNotFoundError,
+  StoreError,
+} from "../engine/index.js";
 
 /** Map a domain error to the HTTP error it answers with — the one place that decides statuses. */
 export function toApiError(err: unknown): ApiError | null {

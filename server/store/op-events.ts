@@ -43,7 +43,9 @@ export class OpEventStore {
       let last = this.tail.get(payload.op_id);
       if (!last) {
         const stored = await this.last(payload.op_id);
-        last = stored ? { streamSeq: stored.streamSeq, sequence: stored.payload.sequence } : { streamSeq: 0, sequence: 0 };
+        last = stored
+          ? { streamSeq: stored.streamSeq, sequence: stored.payload.sequence }
+          : { streamSeq: 0, sequence: 0 };
       }
       const sequence = last.sequence + 1;
       const body: OpEvent = { ...payload, event_id: String(sequence), sequence } as OpEvent;

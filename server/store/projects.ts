@@ -32,6 +32,8 @@ export class ProjectStore {
       const p = await this.get(k);
       if (p) out.push(p.value);
     }
-    return out.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1));
+    return out.sort((a, b) =>
+      a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1,
+    );
   }
 }

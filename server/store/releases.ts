@@ -14,7 +14,8 @@ export function normalizeRelease(r: ReleaseRecord): ReleaseRecord {
   if (out.from_env) out.from_env = out.from_env.toLowerCase();
   if (!out.environment && out.to_env) out.environment = out.to_env;
   if (!out.to_env && out.environment) out.to_env = out.environment;
-  if (!out.delivery_stage && out.op_kind) out.delivery_stage = ["promote", "release"].includes(out.op_kind) ? out.op_kind : "deploy";
+  if (!out.delivery_stage && out.op_kind)
+    out.delivery_stage = ["promote", "release"].includes(out.op_kind) ? out.op_kind : "deploy";
   if (!out.op_kind && out.delivery_stage) out.op_kind = out.delivery_stage;
   if (out.rendered_path !== undefined) out.rendered_path = trimPath(out.rendered_path);
   if (out.config_path !== undefined) out.config_path = trimPath(out.config_path);
@@ -50,16 +51,23 @@ export class ReleaseStore implements ReleaseSink {
   async write(record: ReleaseRecord): Promise<void> {
     const r = normalizeRelease(record);
     await this.kv.put(`release.${r.id}`, JSON.stringify(r));
-    await casUpdate<{ ids: string[]; updated_at: string }>(this.kv, `index.${r.project_id}.${r.environment}`, (cur) => ({
-      ids: [r.id, ...(cur?.ids ?? []).filter((x) => x !== r.id)].slice(0, INDEX_CAP),
-      updated_at: nowIso(),
-    }));
+    await casUpdate<{ ids: string[]; updated_at: string }>(
+      this.kv,
+      `index.${r.project_id}.${r.environment}`,
+      (cur) => ({
+        ids: [r.id, ...(cur?.ids ?? []).filter((x) => x !== r.id)].slice(0, INDEX_CAP),
+        updated_at: nowIso(),
+      }),
+    );
     await this.kv.put(`current.${r.project_id}.${r.environment}`, JSON.stringify({ id: r.id, updated_at: nowIso() }));
   }
 
   /** Remove a deleted project's indexes and current pointers; the records themselves remain. */
   async forgetProject(projectId: string): Promise<void> {
-    for (const k of [...(await listKeys(this.kv, `index.${projectId}.*`)), ...(await listKeys(this.kv, `current.${projectId}.*`))]) {
+    for (const k of [
+      ...(await listKeys(this.kv, `index.${projectId}.*`)),
+      ...(await listKeys(this.kv, `current.${projectId}.*`)),
+    ]) {
       await this.kv.purge(k);
     }
   }

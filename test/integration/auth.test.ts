@@ -10,7 +10,9 @@ describe("fail-closed start", () => {
     for (const addr of ["0.0.0.0:0", "[::]:0"]) {
       const r = await runUntilExit({ PAAS_HTTP_ADDR: addr });
       expect(r.code).toBe(2);
-      expect(r.stderr.trim()).toBe(`refusing to listen on ${addr} without PAAS_AUTH_TOKEN: set PAAS_AUTH_TOKEN or use a loopback PAAS_HTTP_ADDR`);
+      expect(r.stderr.trim()).toBe(
+        `refusing to listen on ${addr} without PAAS_AUTH_TOKEN: set PAAS_AUTH_TOKEN or use a loopback PAAS_HTTP_ADDR`,
+      );
     }
   });
 
@@ -33,7 +35,9 @@ describe("fail-closed start", () => {
         PAAS_ARTIFACTS_ROOT: dirs.artifactsRoot,
       });
       expect(r.code).toBe(1);
-      expect(r.stderr).toContain('nats-server not found: set PAAS_NATS_SERVER_BIN or install it with "make setup" (apt-get install -y nats-server)');
+      expect(r.stderr).toContain(
+        'nats-server not found: set PAAS_NATS_SERVER_BIN or install it with "make setup" (apt-get install -y nats-server)',
+      );
     } finally {
       await dirs.cleanup();
     }
@@ -68,7 +72,10 @@ describe("bearer tokens and sessions", () => {
       expect(r.headers.get("www-authenticate")).toBe('Bearer realm="slipway"');
       expect(r.body.error).toEqual({ code: "UNAUTHORIZED", message: "missing or invalid credentials" });
     }
-    expect((await call(sw.base, "GET", "/api/projects", undefined, { Authorization: "Bearer wrong-token-000000000" })).status).toBe(401);
+    expect(
+      (await call(sw.base, "GET", "/api/projects", undefined, { Authorization: "Bearer wrong-token-000000000" }))
+        .status,
+    ).toBe(401);
   });
 
   it("leaves health, readiness, the UI and the session endpoint public", async () => {

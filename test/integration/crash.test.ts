@@ -28,11 +28,19 @@ describe("crash and restart", () => {
     cleanups.push(() => dirs.cleanup());
     let sw: SlipwayProcess = await startSlipway(dirs, { PAAS_STEP_DELAY: "1500ms" });
     cleanups.push(() => sw.stop());
-    const r = await call(sw.base, "POST", "/api/events/registration", { action: "create", project_id: "crashy", spec: SAMPLE_SPEC });
+    const r = await call(sw.base, "POST", "/api/events/registration", {
+      action: "create",
+      project_id: "crashy",
+      spec: SAMPLE_SPEC,
+    });
     expect(r.status).toBe(202);
     const opId = r.body.op.id;
     // Wait until the second step has started, then kill the process without any chance to clean up.
-    await readSse(`${sw.base}/api/ops/${opId}/events`, {}, { until: (f) => f.event === "step.started" && f.data.worker === "repoBootstrap" });
+    await readSse(
+      `${sw.base}/api/ops/${opId}/events`,
+      {},
+      { until: (f) => f.event === "step.started" && f.data.worker === "repoBootstrap" },
+    );
     const orphan = await natsPid(dirs);
     expect(await sw.stop("SIGKILL")).toBe(null);
     expect(alive(orphan)).toBe(true); // its nats-server child outlived it
@@ -41,7 +49,12 @@ describe("crash and restart", () => {
     expect(alive(orphan)).toBe(false); // the new process stopped the orphan before reusing the store
     const op = await waitForOp(sw.base, opId);
     expect(op.status).toBe("done");
-    expect(op.steps.map((s: { worker: string }) => s.worker)).toEqual(["registrar", "repoBootstrap", "imageBuilder", "manifestRenderer"]);
+    expect(op.steps.map((s: { worker: string }) => s.worker)).toEqual([
+      "registrar",
+      "repoBootstrap",
+      "imageBuilder",
+      "manifestRenderer",
+    ]);
     // The redelivered step did not start twice: the stream is the canonical 17 events, in order.
     const all = await readSse(`${sw.base}/api/ops/${opId}/events`, { "Last-Event-ID": "0" });
     const ids = all.frames.filter((f) => f.id !== undefined).map((f) => Number(f.id));
@@ -61,7 +74,11 @@ describe("crash and restart", () => {
     await sw.waitForLog(/NATS reconnect/);
     const second = await natsPid(dirs);
     expect(second).not.toBe(first);
-    const r = await call(sw.base, "POST", "/api/events/registration", { action: "create", project_id: "after-restart", spec: SAMPLE_SPEC });
+    const r = await call(sw.base, "POST", "/api/events/registration", {
+      action: "create",
+      project_id: "after-restart",
+      spec: SAMPLE_SPEC,
+    });
     expect(r.status).toBe(202);
     expect((await waitForOp(sw.base, r.body.op.id)).status).toBe("done");
     expect((await call(sw.base, "GET", "/readyz")).status).toBe(200);

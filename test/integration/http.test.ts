@@ -9,7 +9,12 @@ let dirs: Dirs;
 let sw: SlipwayProcess;
 
 /** A raw HTTP request that keeps the path byte-for-byte (fetch would normalise `..`). */
-function raw(base: string, method: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function raw(
+  base: string,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
     const req = request({ host: u.hostname, port: u.port, method, path, headers, timeout: 10_000 }, (res) => {
@@ -26,7 +31,11 @@ function raw(base: string, method: string, path: string, headers: Record<string,
 beforeAll(async () => {
   dirs = await makeDirs();
   sw = await startSlipway(dirs);
-  const r = await call(sw.base, "POST", "/api/events/registration", { action: "create", project_id: "web", spec: SAMPLE_SPEC });
+  const r = await call(sw.base, "POST", "/api/events/registration", {
+    action: "create",
+    project_id: "web",
+    spec: SAMPLE_SPEC,
+  });
   await waitForOp(sw.base, r.body.op.id);
 });
 
@@ -46,7 +55,13 @@ describe("request pipeline", () => {
   });
 
   it("answers unknown routes with 404 ROUTE_NOT_FOUND and wrong methods with 405 + Allow", async () => {
-    for (const p of ["/api/nope", "/api/projects/", "/api/events/registration/", "/api/projects/web/unknown", "/nothing.txt"]) {
+    for (const p of [
+      "/api/nope",
+      "/api/projects/",
+      "/api/events/registration/",
+      "/api/projects/web/unknown",
+      "/nothing.txt",
+    ]) {
       const r = await call(sw.base, "GET", p);
       expect(r.status, p).toBe(404);
       expect(r.body.error).toEqual({ code: "ROUTE_NOT_FOUND", message: "404 page not found" });
@@ -73,7 +88,9 @@ describe("request pipeline", () => {
     const ui = await fetch(`${sw.base}/`, { signal: AbortSignal.timeout(10_000) });
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain("<title>Slipway</title>");
-    expect(ui.headers.get("content-security-policy")).toBe("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'");
+    expect(ui.headers.get("content-security-policy")).toBe(
+      "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
+    );
     expect(ui.headers.get("x-frame-options")).toBe("DENY");
     const h = await call(sw.base, "GET", "/healthz");
     expect(h.body.ok).toBe(true);
@@ -104,21 +121,31 @@ describe("request pipeline", () => {
 
 describe("artifacts", () => {
   it("downloads a file with attachment headers and honours a single Range", async () => {
-    const full = await fetch(`${sw.base}/api/projects/web/artifacts/build/image.txt`, { signal: AbortSignal.timeout(10_000) });
+    const full = await fetch(`${sw.base}/api/projects/web/artifacts/build/image.txt`, {
+      signal: AbortSignal.timeout(10_000),
+    });
     expect(full.status).toBe(200);
     const text = await full.text();
     expect(text).toMatch(/^local\/shop-api:[0-9a-f]{12}\n$/);
     expect(full.headers.get("content-type")).toBe("application/octet-stream");
     expect(full.headers.get("content-disposition")).toBe('attachment; filename="image.txt"');
     expect(full.headers.get("accept-ranges")).toBe("bytes");
-    const part = await fetch(`${sw.base}/api/projects/web/artifacts/build/image.txt`, { headers: { Range: "bytes=0-4" }, signal: AbortSignal.timeout(10_000) });
+    const part = await fetch(`${sw.base}/api/projects/web/artifacts/build/image.txt`, {
+      headers: { Range: "bytes=0-4" },
+      signal: AbortSignal.timeout(10_000),
+    });
     expect(part.status).toBe(206);
     expect(await part.text()).toBe("local");
     expect(part.headers.get("content-range")).toBe(`bytes 0-4/${Buffer.byteLength(text)}`);
-    const bad = await call(sw.base, "GET", "/api/projects/web/artifacts/build/image.txt", undefined, { Range: "bytes=999-" });
+    const bad = await call(sw.base, "GET", "/api/projects/web/artifacts/build/image.txt", undefined, {
+      Range: "bytes=999-",
+    });
     expect(bad.status).toBe(416);
     expect(bad.body.error.code).toBe("RANGE_NOT_SATISFIABLE");
-    const multi = await fetch(`${sw.base}/api/projects/web/artifacts/build/image.txt`, { headers: { Range: "bytes=0-1,3-4" }, signal: AbortSignal.timeout(10_000) });
+    const multi = await fetch(`${sw.base}/api/projects/web/artifacts/build/image.txt`, {
+      headers: { Range: "bytes=0-1,3-4" },
+      signal: AbortSignal.timeout(10_000),
+    });
     expect(multi.status).toBe(200);
     expect(await multi.text()).toBe(text);
   });

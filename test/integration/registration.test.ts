@@ -27,14 +27,24 @@ describe("registration create → update → delete over real NATS, git and file
   let createOpId = "";
 
   it("accepts a create with 202 and the queued op", async () => {
-    const r = await call(sw.base, "POST", "/api/events/registration", { action: " Create ", project_id: "shop-api", spec: SAMPLE_SPEC });
+    const r = await call(sw.base, "POST", "/api/events/registration", {
+      action: " Create ",
+      project_id: "shop-api",
+      spec: SAMPLE_SPEC,
+    });
     expect(r.status).toBe(202);
     expect(r.headers.get("content-type")).toBe("application/json");
     expect(r.text.endsWith("}\n")).toBe(true);
     expect(r.body.accepted).toBe(true);
     expect(r.body.project.id).toBe("shop-api");
     expect(r.body.project.status).toMatchObject({ phase: "Reconciling", message: "queued", last_op_kind: "create" });
-    expect(r.body.op).toMatchObject({ kind: "create", project_id: "shop-api", status: "queued", steps: [], finished: "0001-01-01T00:00:00Z" });
+    expect(r.body.op).toMatchObject({
+      kind: "create",
+      project_id: "shop-api",
+      status: "queued",
+      steps: [],
+      finished: "0001-01-01T00:00:00Z",
+    });
     expect(r.body.op.input).toBeUndefined();
     expect(r.body.project.status.last_op_id).toBe(r.body.op.id);
     projectId = r.body.project.id;
@@ -44,7 +54,12 @@ describe("registration create → update → delete over real NATS, git and file
   it("runs the four steps to done and leaves the project Ready", async () => {
     const op = await waitForOp(sw.base, createOpId);
     expect(op.status).toBe("done");
-    expect(op.steps.map((s: any) => s.worker)).toEqual(["registrar", "repoBootstrap", "imageBuilder", "manifestRenderer"]);
+    expect(op.steps.map((s: any) => s.worker)).toEqual([
+      "registrar",
+      "repoBootstrap",
+      "imageBuilder",
+      "manifestRenderer",
+    ]);
     expect(op.steps.map((s: any) => s.message)).toEqual([
       "project registration upserted",
       "bootstrapped local source/manifests git repos and installed source webhook",
@@ -112,10 +127,18 @@ describe("registration create → update → delete over real NATS, git and file
     expect(publish.source_commit).toMatch(/^[0-9a-f]{40}$/);
     expect(await read("build/Dockerfile")).toContain("FROM golang:1.26-alpine");
     const registration = JSON.parse(await read("registration/registration.json"));
-    expect(registration).toMatchObject({ project_id: projectId, op_id: createOpId, kind: "create", name: "shop-api", runtime: "go_1.26" });
+    expect(registration).toMatchObject({
+      project_id: projectId,
+      op_id: createOpId,
+      kind: "create",
+      name: "shop-api",
+      runtime: "go_1.26",
+    });
     expect(parse(await read("registration/project.yaml"))).toEqual(SAMPLE_SPEC);
     expect(await read("repos/source/README.md")).toBe("# shop-api source\n\nRuntime: go_1.26\n");
-    expect(await read("repos/manifests/README.md")).toBe("# shop-api manifests\n\nTarget image: local/shop-api:latest\n");
+    expect(await read("repos/manifests/README.md")).toBe(
+      "# shop-api manifests\n\nTarget image: local/shop-api:latest\n",
+    );
     expect(JSON.parse(await read("repos/source/.paas/webhook.json"))).toEqual({
       project_id: projectId,
       repo: "source",
@@ -154,7 +177,9 @@ describe("registration create → update → delete over real NATS, git and file
     ]);
     expect(git(manifests, "log", "-1", "--format=%an <%ae>")).toBe("Local PaaS Bot <paas-local@example.invalid>");
     const tree = git(manifests, "ls-tree", "-r", "--name-only", "HEAD").split("\n");
-    expect(tree).toEqual(expect.arrayContaining(["kustomization.yaml", "base/deployment.yaml", "overlays/staging/kustomization.yaml"]));
+    expect(tree).toEqual(
+      expect.arrayContaining(["kustomization.yaml", "base/deployment.yaml", "overlays/staging/kustomization.yaml"]),
+    );
     expect(git(manifests, "status", "--porcelain")).toBe("");
     const source = join(dir, "repos/source");
     for (const hook of ["post-commit", "post-merge"]) {
@@ -186,7 +211,11 @@ describe("registration create → update → delete over real NATS, git and file
 
   it("update replaces the spec at once, re-renders, and is refused with 409 while active", async () => {
     const spec = { ...SAMPLE_SPEC, environments: { dev: { vars: { LOG_LEVEL: "trace" } }, qa: {} } };
-    const r = await call(sw.base, "POST", "/api/events/registration", { action: "update", project_id: projectId, spec });
+    const r = await call(sw.base, "POST", "/api/events/registration", {
+      action: "update",
+      project_id: projectId,
+      spec,
+    });
     expect(r.status).toBe(202);
     expect(r.body.project.spec.environments).toEqual({ dev: { vars: { LOG_LEVEL: "trace" } }, qa: { vars: {} } });
     const conflict = await call(sw.base, "DELETE", `/api/projects/${projectId}`);
@@ -200,14 +229,21 @@ describe("registration create → update → delete over real NATS, git and file
         next_step: "wait for the active operation to reach done or error, then retry",
         error: { code: "CONFLICT_ACTIVE_OPERATION" },
       });
-      expect(conflict.body.reason).toMatch(/^project already has an active operation \(update [0-9a-f]{32}, status (queued|running)\); wait for it to finish and retry$/);
+      expect(conflict.body.reason).toMatch(
+        /^project already has an active operation \(update [0-9a-f]{32}, status (queued|running)\); wait for it to finish and retry$/,
+      );
       expect(conflict.body.error.message).toBe(conflict.body.reason);
     }
     const op = await waitForOp(sw.base, r.body.op.id);
     expect(op.status).toBe("done");
     const dir = join(dirs.artifactsRoot, projectId, "repos/manifests");
-    expect(git(dir, "ls-tree", "--name-only", "HEAD", "overlays/").split("\n").sort()).toEqual(["overlays/dev", "overlays/qa"]);
-    const env = parse((await readFile(join(dirs.artifactsRoot, projectId, "deploy/dev/rendered.yaml"), "utf8")).split(/^---$/m)[1]);
+    expect(git(dir, "ls-tree", "--name-only", "HEAD", "overlays/").split("\n").sort()).toEqual([
+      "overlays/dev",
+      "overlays/qa",
+    ]);
+    const env = parse(
+      (await readFile(join(dirs.artifactsRoot, projectId, "deploy/dev/rendered.yaml"), "utf8")).split(/^---$/m)[1],
+    );
     expect(env.spec.template.spec.containers[0].env).toEqual([{ name: "LOG_LEVEL", value: "trace" }]);
     // The update rewrote nothing in the source repo, so it made no new commits there.
     const sourceCommits = git(join(dirs.artifactsRoot, projectId, "repos/source"), "rev-list", "--count", "HEAD");
@@ -256,9 +292,19 @@ describe("validation and request errors", () => {
     [{ action: "explode" }, 400, "INVALID_ACTION", "action must be create, update, or delete"],
     [{ action: "update", spec: SAMPLE_SPEC }, 400, "PROJECT_ID_REQUIRED", "project_id required"],
     [{ action: "delete", project_id: "  " }, 400, "PROJECT_ID_REQUIRED", "project_id required"],
-    [{ action: "create", project_id: "Bad_Id", spec: SAMPLE_SPEC }, 400, "INVALID_PROJECT_ID", "project_id must match ^[a-z0-9][a-z0-9-]{0,62}$"],
+    [
+      { action: "create", project_id: "Bad_Id", spec: SAMPLE_SPEC },
+      400,
+      "INVALID_PROJECT_ID",
+      "project_id must match ^[a-z0-9][a-z0-9-]{0,62}$",
+    ],
     [{ action: "create", spec: { ...SAMPLE_SPEC, name: 5 } }, 400, "INVALID_JSON", "invalid json"],
-    [{ action: "create", spec: { ...SAMPLE_SPEC, name: "Not Valid!" } }, 400, "VALIDATION_FAILED", "name must match ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"],
+    [
+      { action: "create", spec: { ...SAMPLE_SPEC, name: "Not Valid!" } },
+      400,
+      "VALIDATION_FAILED",
+      "name must match ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+    ],
     [{ action: "update", project_id: "nope", spec: SAMPLE_SPEC }, 404, "NOT_FOUND", "not found"],
     [{ action: "delete", project_id: "nope" }, 404, "NOT_FOUND", "not found"],
   ])("%j → %i %s", async (body, status, code, message) => {
@@ -281,9 +327,17 @@ describe("validation and request errors", () => {
   });
 
   it("refuses a duplicate project id and leaves the first untouched", async () => {
-    const first = await call(sw.base, "POST", "/api/events/registration", { action: "create", project_id: "twice", spec: SAMPLE_SPEC });
+    const first = await call(sw.base, "POST", "/api/events/registration", {
+      action: "create",
+      project_id: "twice",
+      spec: SAMPLE_SPEC,
+    });
     expect(first.status).toBe(202);
-    const second = await call(sw.base, "POST", "/api/events/registration", { action: "create", project_id: "twice", spec: SAMPLE_SPEC });
+    const second = await call(sw.base, "POST", "/api/events/registration", {
+      action: "create",
+      project_id: "twice",
+      spec: SAMPLE_SPEC,
+    });
     expect(second.status).toBe(409);
     expect(second.body.error).toEqual({ code: "PROJECT_EXISTS", message: 'project "twice" already exists' });
     expect((await waitForOp(sw.base, first.body.op.id)).status).toBe("done");
@@ -295,7 +349,9 @@ describe("validation and request errors", () => {
     expect(created.body.project.id).toMatch(/^[0-9a-f]{32}$/);
     await waitForOp(sw.base, created.body.op.id);
     const id = created.body.project.id;
-    const results = await Promise.all(Array.from({ length: 6 }, () => call(sw.base, "PUT", `/api/projects/${id}`, SAMPLE_SPEC)));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => call(sw.base, "PUT", `/api/projects/${id}`, SAMPLE_SPEC)),
+    );
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 202)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(5);

@@ -19,7 +19,11 @@ let liveFrames: SseFrame[] = [];
 beforeAll(async () => {
   dirs = await makeDirs();
   sw = await startSlipway(dirs, { PAAS_SSE_HEARTBEAT: "150ms", PAAS_STEP_DELAY: "300ms" });
-  const r = await call(sw.base, "POST", "/api/events/registration", { action: "create", project_id: "sse-app", spec: SAMPLE_SPEC });
+  const r = await call(sw.base, "POST", "/api/events/registration", {
+    action: "create",
+    project_id: "sse-app",
+    spec: SAMPLE_SPEC,
+  });
   expect(r.status).toBe(202);
   opId = r.body.op.id;
   // Follow the op live from right after the 202 until the stream ends by itself.
@@ -41,7 +45,13 @@ describe("SSE /api/ops/{id}/events", () => {
     const snap = liveFrames[1];
     expect(snap.event).toBe("op.bootstrap");
     expect(snap.id).toBeUndefined();
-    expect(snap.data).toMatchObject({ event_id: "bootstrap", message: "operation snapshot", op_id: opId, total_steps: 4, delivery: {} });
+    expect(snap.data).toMatchObject({
+      event_id: "bootstrap",
+      message: "operation snapshot",
+      op_id: opId,
+      total_steps: 4,
+      delivery: {},
+    });
     const events = recorded(liveFrames);
     const ids = events.map((f) => Number(f.id));
     expect(ids).toEqual(Array.from({ length: 17 - snap.data.sequence }, (_, i) => snap.data.sequence + 1 + i));
@@ -67,11 +77,17 @@ describe("SSE /api/ops/{id}/events", () => {
     }
     const started = events.find((f) => f.event === "step.started" && f.data.worker === "imageBuilder")!;
     expect(started.data).toMatchObject({ step_index: 3, status: "running", progress_percent: 50 });
-    expect(started.data.message).toBe("build and publish image to local daemon (requested=artifact; effective=artifact; explicit=true)");
+    expect(started.data.message).toBe(
+      "build and publish image to local daemon (requested=artifact; effective=artifact; explicit=true)",
+    );
     const ended = events.find((f) => f.event === "step.ended" && f.data.worker === "manifestRenderer")!;
     expect(ended.data.artifacts.length).toBeLessThanOrEqual(8);
     expect(typeof ended.data.duration_ms).toBe("number");
-    expect(events[events.length - 1].data).toMatchObject({ status: "done", progress_percent: 100, message: "operation completed" });
+    expect(events[events.length - 1].data).toMatchObject({
+      status: "done",
+      progress_percent: 100,
+      message: "operation completed",
+    });
   });
 
   it("replays exactly events 4..17 after Last-Event-ID: 3, then ends", async () => {
@@ -92,7 +108,10 @@ describe("SSE /api/ops/{id}/events", () => {
 
   it("answers 204 to a reconnect at or past the terminal event", async () => {
     for (const k of ["17", "40"]) {
-      const r = await fetch(`${sw.base}/api/ops/${opId}/events`, { headers: { "Last-Event-ID": k }, signal: AbortSignal.timeout(10_000) });
+      const r = await fetch(`${sw.base}/api/ops/${opId}/events`, {
+        headers: { "Last-Event-ID": k },
+        signal: AbortSignal.timeout(10_000),
+      });
       expect(r.status).toBe(204);
     }
   });
@@ -105,7 +124,13 @@ describe("SSE /api/ops/{id}/events", () => {
         ["op.bootstrap", undefined],
         ["op.completed", "17"],
       ]);
-      expect(r.frames[1].data).toMatchObject({ sequence: 17, status: "done", progress_percent: 100, worker: "manifestRenderer", step_index: 4 });
+      expect(r.frames[1].data).toMatchObject({
+        sequence: 17,
+        status: "done",
+        progress_percent: 100,
+        worker: "manifestRenderer",
+        step_index: 4,
+      });
     }
   });
 

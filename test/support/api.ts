@@ -6,7 +6,13 @@ export interface JsonResponse<T = any> {
   text: string;
 }
 
-export async function call<T = any>(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<JsonResponse<T>> {
+export async function call<T = any>(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<JsonResponse<T>> {
   const res = await fetch(base + path, {
     method,
     headers,
@@ -96,6 +102,10 @@ export async function readSse(
 
 /** Wait until the op reaches done or error by following its event stream (no polling sleeps). */
 export async function waitForOp(base: string, opId: string): Promise<any> {
-  await readSse(`${base}/api/ops/${opId}/events`, {}, { until: (f) => f.event === "op.completed" || f.event === "op.failed", ms: 60_000 });
+  await readSse(
+    `${base}/api/ops/${opId}/events`,
+    {},
+    { until: (f) => f.event === "op.completed" || f.event === "op.failed", ms: 60_000 },
+  );
   return (await call(base, "GET", `/api/ops/${opId}`)).body;
 }

@@ -43,7 +43,10 @@ function requireBundle(): void {
 }
 
 /** Run the bundle and wait for its `Portal:` line (or its exit). */
-export async function startSlipway(dirs: Pick<Dirs, "dataDir" | "artifactsRoot">, env: Record<string, string> = {}): Promise<SlipwayProcess> {
+export async function startSlipway(
+  dirs: Pick<Dirs, "dataDir" | "artifactsRoot">,
+  env: Record<string, string> = {},
+): Promise<SlipwayProcess> {
   requireBundle();
   const proc = spawn(process.execPath, [BUNDLE], {
     env: {
@@ -105,7 +108,10 @@ export async function startSlipway(dirs: Pick<Dirs, "dataDir" | "artifactsRoot">
 /** Run the bundle expecting it to refuse to start; returns exit code and stderr. */
 export async function runUntilExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   requireBundle();
-  const proc = spawn(process.execPath, [BUNDLE], { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, [BUNDLE], {
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stderr = "";
   proc.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
   proc.stdout!.resume();

@@ -132,7 +132,9 @@ export function describeSystem(sys: SystemInfo | null): SystemSummary {
     httpAddr: str(pick(sys, "http_addr", "http.addr", "httpAddr")),
     natsMode: str(pick(sys, "nats_mode", "nats.mode", "natsMode")),
     storeMode: str(pick(sys, "store_mode", "store.mode", "storeMode")),
-    builderMode: str(pick(sys, "builder.effective", "builder_effective", "builder_mode", "builder.mode", "builderMode")),
+    builderMode: str(
+      pick(sys, "builder.effective", "builder_effective", "builder_mode", "builder.mode", "builderMode"),
+    ),
     auth: describeAuth(sys),
   };
 }

@@ -56,10 +56,7 @@ function useDashboardData(): [State, () => void] {
       current?.abort();
       const ctrl = new AbortController();
       current = ctrl;
-      const deadline = setTimeout(
-        () => ctrl.abort(new DOMException("timeout", "TimeoutError")),
-        REQUEST_TIMEOUT_MS,
-      );
+      const deadline = setTimeout(() => ctrl.abort(new DOMException("timeout", "TimeoutError")), REQUEST_TIMEOUT_MS);
       const [sys, projects] = await Promise.allSettled([fetchSystem(ctrl.signal), fetchProjects(ctrl.signal)]);
       clearTimeout(deadline);
       // Superseded by a newer refresh (or unmounted): that one owns the state and the schedule.
@@ -221,9 +218,7 @@ function ProjectRow({ project, now }: { project: Project; now: number }) {
 }
 
 function ProjectTable({ projects, now }: { projects: Project[]; now: number }) {
-  const sorted = [...projects].sort((a, b) =>
-    (a.spec?.name ?? a.id).localeCompare(b.spec?.name ?? b.id),
-  );
+  const sorted = [...projects].sort((a, b) => (a.spec?.name ?? a.id).localeCompare(b.spec?.name ?? b.id));
   return (
     <div class="table-wrap">
       <table class="projects">

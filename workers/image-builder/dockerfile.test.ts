@@ -51,7 +51,9 @@ describe("generateDockerfile (SPEC §9.4)", () => {
   });
 
   it("the version is everything after the first _ or -", () => {
-    expect(froms(generateDockerfile({ name: "d", runtime: "python-3.12-1" }, BASE))).toEqual(["FROM python:3.12-1-slim"]);
+    expect(froms(generateDockerfile({ name: "d", runtime: "python-3.12-1" }, BASE))).toEqual([
+      "FROM python:3.12-1-slim",
+    ]);
     expect(froms(generateDockerfile({ name: "d", runtime: "node-22" }, BASE))).toEqual(["FROM node:22-alpine"]);
   });
 
@@ -74,7 +76,11 @@ describe("generateDockerfile (SPEC §9.4)", () => {
   it("other: the CMD stays valid JSON for names with quotes", () => {
     const df = generateDockerfile({ name: 'my "app"', runtime: "ruby_3" }, BASE);
     const cmd = lines(df).find((l) => l.startsWith("CMD "));
-    expect(JSON.parse((cmd as string).slice(4))).toEqual(["sh", "-c", 'echo running my "app" (ruby_3) && sleep infinity']);
+    expect(JSON.parse((cmd as string).slice(4))).toEqual([
+      "sh",
+      "-c",
+      'echo running my "app" (ruby_3) && sleep infinity',
+    ]);
   });
 
   it("every family ends with a newline", () => {

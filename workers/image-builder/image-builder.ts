@@ -19,7 +19,10 @@ async function sourceCommit(ctx: StepContext, repo: string): Promise<string> {
   const wanted = typeof ctx.input.commit === "string" ? ctx.input.commit.trim() : "";
   if (/^[0-9a-f]{40}$/.test(wanted)) {
     const found = await withGitTimeout("read commit", () =>
-      git.readCommit({ fs, dir: repo, oid: wanted }).then(() => true, () => false),
+      git.readCommit({ fs, dir: repo, oid: wanted }).then(
+        () => true,
+        () => false,
+      ),
     );
     if (found) return wanted;
   }
@@ -59,7 +62,10 @@ async function build(ctx: StepContext): Promise<StepResult> {
     builder_backend: "artifact",
     ...builderModeFields(mode),
   };
-  await writeFileAtomic(join(ctx.projectDir, "build", "publish-local-daemon.json"), `${JSON.stringify(publish, null, 2)}\n`);
+  await writeFileAtomic(
+    join(ctx.projectDir, "build", "publish-local-daemon.json"),
+    `${JSON.stringify(publish, null, 2)}\n`,
+  );
   await writeFileAtomic(join(ctx.projectDir, "build", "image.txt"), `${image}\n`);
   return {
     message: "container image built and published to local daemon",
@@ -68,7 +74,10 @@ async function build(ctx: StepContext): Promise<StepResult> {
 }
 
 async function prunePlan(ctx: StepContext): Promise<StepResult> {
-  await writeFileAtomic(join(ctx.projectDir, "build", "image-prune.txt"), `prune local image for project=${ctx.projectId} op=${ctx.opId}\n`);
+  await writeFileAtomic(
+    join(ctx.projectDir, "build", "image-prune.txt"),
+    `prune local image for project=${ctx.projectId} op=${ctx.opId}\n`,
+  );
   return { message: "container prune plan generated", artifacts: ["build/image-prune.txt"] };
 }
 

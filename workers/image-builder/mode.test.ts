@@ -43,26 +43,35 @@ describe("resolveBuilderMode (SPEC §9.1)", () => {
     expect(m.policyError).toBeUndefined();
   });
 
-  it.each([undefined, "", "   "])("implicit buildkit (%j) + probe fails → artifact with fallback reason", async (raw) => {
-    const probe = fails();
-    const m = await resolveBuilderMode(raw, probe);
-    expect(probe.calls).toBe(1);
-    expect(m).toEqual({ requested: "buildkit", effective: "artifact", explicit: false, fallbackReason: FALLBACK });
-  });
+  it.each([undefined, "", "   "])(
+    "implicit buildkit (%j) + probe fails → artifact with fallback reason",
+    async (raw) => {
+      const probe = fails();
+      const m = await resolveBuilderMode(raw, probe);
+      expect(probe.calls).toBe(1);
+      expect(m).toEqual({ requested: "buildkit", effective: "artifact", explicit: false, fallbackReason: FALLBACK });
+    },
+  );
 
-  it.each(["buildkit", "BuildKit", " BUILDKIT "])("explicit %j + probe ok → buildkit, nothing reported", async (raw) => {
-    const probe = ok();
-    const m = await resolveBuilderMode(raw, probe);
-    expect(probe.calls).toBe(1);
-    expect(m).toEqual({ requested: "buildkit", effective: "buildkit", explicit: true, buildkitAddr: ADDR });
-  });
+  it.each(["buildkit", "BuildKit", " BUILDKIT "])(
+    "explicit %j + probe ok → buildkit, nothing reported",
+    async (raw) => {
+      const probe = ok();
+      const m = await resolveBuilderMode(raw, probe);
+      expect(probe.calls).toBe(1);
+      expect(m).toEqual({ requested: "buildkit", effective: "buildkit", explicit: true, buildkitAddr: ADDR });
+    },
+  );
 
-  it.each(["buildkit", "BuildKit"])("explicit %j + probe fails → buildkit with policy error, no fallback", async (raw) => {
-    const probe = fails();
-    const m = await resolveBuilderMode(raw, probe);
-    expect(probe.calls).toBe(1);
-    expect(m).toEqual({ requested: "buildkit", effective: "buildkit", explicit: true, policyError: POLICY });
-  });
+  it.each(["buildkit", "BuildKit"])(
+    "explicit %j + probe fails → buildkit with policy error, no fallback",
+    async (raw) => {
+      const probe = fails();
+      const m = await resolveBuilderMode(raw, probe);
+      expect(probe.calls).toBe(1);
+      expect(m).toEqual({ requested: "buildkit", effective: "buildkit", explicit: true, policyError: POLICY });
+    },
+  );
 
   it("an invalid value warns, requests buildkit and counts as explicit (probe ok)", async () => {
     const probe = ok();
@@ -110,9 +119,9 @@ describe("buildStartMessage (SPEC §3.2)", () => {
   });
 
   it("explicit buildkit, reachable (the address is not part of the message)", () => {
-    expect(buildStartMessage({ requested: "buildkit", effective: "buildkit", explicit: true, buildkitAddr: ADDR })).toBe(
-      `${P} (requested=buildkit; effective=buildkit; explicit=true)`,
-    );
+    expect(
+      buildStartMessage({ requested: "buildkit", effective: "buildkit", explicit: true, buildkitAddr: ADDR }),
+    ).toBe(`${P} (requested=buildkit; effective=buildkit; explicit=true)`);
   });
 
   it("implicit fallback to artifact", () => {
@@ -122,15 +131,21 @@ describe("buildStartMessage (SPEC §3.2)", () => {
   });
 
   it("explicit buildkit with a policy error", () => {
-    expect(buildStartMessage({ requested: "buildkit", effective: "buildkit", explicit: true, policyError: POLICY })).toBe(
-      `${P} (requested=buildkit; effective=buildkit; explicit=true; policy=${POLICY})`,
-    );
+    expect(
+      buildStartMessage({ requested: "buildkit", effective: "buildkit", explicit: true, policyError: POLICY }),
+    ).toBe(`${P} (requested=buildkit; effective=buildkit; explicit=true; policy=${POLICY})`);
   });
 
   it("warning and policy in the documented order", () => {
     const w = 'invalid PAAS_IMAGE_BUILDER_MODE="x" (expected artifact or buildkit)';
     expect(
-      buildStartMessage({ requested: "buildkit", effective: "buildkit", explicit: true, warning: w, policyError: POLICY }),
+      buildStartMessage({
+        requested: "buildkit",
+        effective: "buildkit",
+        explicit: true,
+        warning: w,
+        policyError: POLICY,
+      }),
     ).toBe(`${P} (requested=buildkit; effective=buildkit; explicit=true; warning=${w}; policy=${POLICY})`);
   });
 
@@ -143,7 +158,9 @@ describe("buildStartMessage (SPEC §3.2)", () => {
       warning: "W",
       policyError: "P",
     };
-    expect(buildStartMessage(m)).toBe(`${P} (requested=buildkit; effective=artifact; explicit=true; fallback=F; warning=W; policy=P)`);
+    expect(buildStartMessage(m)).toBe(
+      `${P} (requested=buildkit; effective=artifact; explicit=true; fallback=F; warning=W; policy=P)`,
+    );
   });
 
   it("end to end from resolveBuilderMode", async () => {
@@ -158,7 +175,9 @@ describe("buildStartMessage (SPEC §3.2)", () => {
 
 describe("builderModeFields (SPEC §9.5)", () => {
   it("reports the mode fields and only the present optional ones", () => {
-    expect(builderModeFields({ requested: "buildkit", effective: "artifact", explicit: false, fallbackReason: FALLBACK })).toEqual({
+    expect(
+      builderModeFields({ requested: "buildkit", effective: "artifact", explicit: false, fallbackReason: FALLBACK }),
+    ).toEqual({
       builder_mode: "artifact",
       effective_builder_mode: "artifact",
       requested_builder_mode: "buildkit",
@@ -166,7 +185,13 @@ describe("builderModeFields (SPEC §9.5)", () => {
       builder_mode_fallback_reason: FALLBACK,
     });
     expect(
-      builderModeFields({ requested: "buildkit", effective: "buildkit", explicit: true, warning: "W", policyError: POLICY }),
+      builderModeFields({
+        requested: "buildkit",
+        effective: "buildkit",
+        explicit: true,
+        warning: "W",
+        policyError: POLICY,
+      }),
     ).toEqual({
       builder_mode: "buildkit",
       effective_builder_mode: "buildkit",

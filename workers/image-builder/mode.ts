@@ -7,12 +7,16 @@ export type ProbeResult = { ok: true; addr: string } | { ok: false; error: strin
  * Resolve the requested/effective builder mode once at start (SPEC §9.1). `probe` is only called when
  * BuildKit is requested.
  */
-export async function resolveBuilderMode(raw: string | undefined, probe: () => Promise<ProbeResult>): Promise<BuilderModeInfo> {
+export async function resolveBuilderMode(
+  raw: string | undefined,
+  probe: () => Promise<ProbeResult>,
+): Promise<BuilderModeInfo> {
   const value = (raw ?? "").trim().toLowerCase();
   const explicit = value !== "";
   if (value === "artifact") return { requested: "artifact", effective: "artifact", explicit: true };
   const info: BuilderModeInfo = { requested: "buildkit", effective: "buildkit", explicit };
-  if (explicit && value !== "buildkit") info.warning = `invalid PAAS_IMAGE_BUILDER_MODE="${raw}" (expected artifact or buildkit)`;
+  if (explicit && value !== "buildkit")
+    info.warning = `invalid PAAS_IMAGE_BUILDER_MODE="${raw}" (expected artifact or buildkit)`;
   const result = await probe();
   if (result.ok) {
     info.buildkitAddr = result.addr;

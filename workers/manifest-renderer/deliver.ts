@@ -74,7 +74,8 @@ export async function deliverEnvironment(
 
   const rendered = renderOverlay(tree, opts.env);
   artifacts.push(...(await writeAll(ctx.projectDir, renderFiles(deployDir(opts.env), rendered))));
-  for (const dir of opts.extraDirs ?? []) artifacts.push(...(await writeAll(ctx.projectDir, renderFiles(dir, rendered))));
+  for (const dir of opts.extraDirs ?? [])
+    artifacts.push(...(await writeAll(ctx.projectDir, renderFiles(dir, rendered))));
 
   const existing = await ctx.releases.findForOp(ctx.projectId, opts.env, ctx.opId);
   const id = existing?.id ?? newId32();

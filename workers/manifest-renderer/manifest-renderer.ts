@@ -21,7 +21,10 @@ async function renderDev(ctx: StepContext): Promise<StepResult> {
 /** Delete: remove the project directory and leave a note outside it (SPEC §8.1 `_audit/`). */
 async function teardown(ctx: StepContext): Promise<StepResult> {
   const root = dirname(ctx.projectDir);
-  await writeFileAtomic(join(root, "_audit", `${ctx.projectId}.deleted.txt`), `project=${ctx.projectId} deleted at ${nowIso()} op=${ctx.opId}\n`);
+  await writeFileAtomic(
+    join(root, "_audit", `${ctx.projectId}.deleted.txt`),
+    `project=${ctx.projectId} deleted at ${nowIso()} op=${ctx.opId}\n`,
+  );
   await rm(ctx.projectDir, { recursive: true, force: true });
   return { message: "project deleted and artifacts cleaned", artifacts: [] };
 }

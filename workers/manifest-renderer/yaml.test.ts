@@ -30,8 +30,37 @@ e: []
   });
 
   it("quotes strings another reader could take for something else, under YAML 1.1 and 1.2", () => {
-    const tricky = ["yes", "on", "Y", "true", "null", "~", "123", "012", "1e3", "0x1f", "1_000", "12:30", ".inf",
-      "", " lead", "a: b", "a #b", "-", "- x", "#", "@x", "*x", "&x", "!x", "{}", "[x]", "a\nb", "tab\there", "x:"];
+    const tricky = [
+      "yes",
+      "on",
+      "Y",
+      "true",
+      "null",
+      "~",
+      "123",
+      "012",
+      "1e3",
+      "0x1f",
+      "1_000",
+      "12:30",
+      ".inf",
+      "",
+      " lead",
+      "a: b",
+      "a #b",
+      "-",
+      "- x",
+      "#",
+      "@x",
+      "*x",
+      "&x",
+      "!x",
+      "{}",
+      "[x]",
+      "a\nb",
+      "tab\there",
+      "x:",
+    ];
     for (const s of tricky) {
       const text = toYaml({ v: s });
       expect(text).toBe(`v: ${quoteYaml(s)}\n`);

@@ -36,8 +36,7 @@ const PLAIN_CANDIDATE = /^[A-Za-z0-9_./][A-Za-z0-9_./:@+-]*$/;
 function scalarString(s: string): string {
   // Readers differ (kubectl/go-yaml still resolve YAML 1.1 `yes`, `on`, `0o7`, `1_000`, `12:30`), so a plain
   // scalar must read back as this string under both the 1.1 and the 1.2 core schema.
-  const plain =
-    PLAIN_CANDIDATE.test(s) && !s.endsWith(":") && parse(s) === s && parse(s, { version: "1.1" }) === s;
+  const plain = PLAIN_CANDIDATE.test(s) && !s.endsWith(":") && parse(s) === s && parse(s, { version: "1.1" }) === s;
   return plain ? s : quoteYaml(s);
 }
 

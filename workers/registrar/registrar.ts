@@ -29,11 +29,17 @@ async function register(ctx: StepContext): Promise<StepResult> {
     runtime: ctx.spec.runtime,
   };
   await writeFileAtomic(join(dir, "registration.json"), `${JSON.stringify(record, null, 2)}\n`);
-  return { message: "project registration upserted", artifacts: ["registration/project.yaml", "registration/registration.json"] };
+  return {
+    message: "project registration upserted",
+    artifacts: ["registration/project.yaml", "registration/registration.json"],
+  };
 }
 
 async function deregister(ctx: StepContext): Promise<StepResult> {
-  await writeFileAtomic(join(ctx.projectDir, "registration", "deregister.txt"), `deregister requested at ${nowIso()}\nop=${ctx.opId}\n`);
+  await writeFileAtomic(
+    join(ctx.projectDir, "registration", "deregister.txt"),
+    `deregister requested at ${nowIso()}\nop=${ctx.opId}\n`,
+  );
   return { message: "project deregistration staged", artifacts: ["registration/deregister.txt"] };
 }
 

@@ -55,7 +55,8 @@ describe("newId32 (SPEC §0.1 ID32)", () => {
 
 describe("id patterns (SPEC §0.1)", () => {
   it("project ids: ^[a-z0-9][a-z0-9-]{0,62}$", () => {
-    for (const ok of ["a", "0", "demo", "my-app", "a-", `a${"b".repeat(62)}`]) expect(PROJECT_ID_PATTERN.test(ok), ok).toBe(true);
+    for (const ok of ["a", "0", "demo", "my-app", "a-", `a${"b".repeat(62)}`])
+      expect(PROJECT_ID_PATTERN.test(ok), ok).toBe(true);
     for (const bad of ["", "-a", "A", "my_app", "my.app", "a b", `a${"b".repeat(63)}`, "demo\n"]) {
       expect(PROJECT_ID_PATTERN.test(bad), JSON.stringify(bad)).toBe(false);
     }
@@ -63,7 +64,12 @@ describe("id patterns (SPEC §0.1)", () => {
 
   it("op ids: ^[0-9a-f]{32}$", () => {
     expect(OP_ID_PATTERN.test("0123456789abcdef0123456789abcdef")).toBe(true);
-    for (const bad of ["0123456789ABCDEF0123456789ABCDEF", "0123456789abcdef0123456789abcde", "0123456789abcdef0123456789abcdef0", "g123456789abcdef0123456789abcdef"]) {
+    for (const bad of [
+      "0123456789ABCDEF0123456789ABCDEF",
+      "0123456789abcdef0123456789abcde",
+      "0123456789abcdef0123456789abcdef0",
+      "g123456789abcdef0123456789abcdef",
+    ]) {
       expect(OP_ID_PATTERN.test(bad), bad).toBe(false);
     }
   });

@@ -87,7 +87,9 @@ describe("normalisation (SPEC §2.2)", () => {
     expect(normalizeSpec(raw).spec?.environments).toEqual({});
     const r = validationErrors(raw);
     expect(r.message).toBe("environments must include at least one environment");
-    expect(r.errors).toEqual([{ path: "/environments", message: "environments must include at least one environment" }]);
+    expect(r.errors).toEqual([
+      { path: "/environments", message: "environments must include at least one environment" },
+    ]);
     expect(validationErrors(base({ environments: {} })).message).toBe(
       "environments must include at least one environment",
     );
@@ -106,7 +108,13 @@ describe("normalisation (SPEC §2.2)", () => {
 
   it("treats null fields as absent", () => {
     const spec = okSpec(
-      base({ apiVersion: null, kind: null, capabilities: null, networkPolicies: null, environments: { dev: { vars: null } } }),
+      base({
+        apiVersion: null,
+        kind: null,
+        capabilities: null,
+        networkPolicies: null,
+        environments: { dev: { vars: null } },
+      }),
     );
     expect(spec.apiVersion).toBe("platform.example.com/v2");
     expect(spec.kind).toBe("App");
@@ -151,19 +159,47 @@ describe("validation messages (SPEC §2.3)", () => {
       base({ networkPolicies: { ingress: "none", egress: "none", mode: "x" } }),
       { path: "/networkPolicies/mode", message: 'unknown field "networkPolicies.mode"' },
     ],
-    ["apiVersion", base({ apiVersion: "v1" }), { path: "/apiVersion", message: 'apiVersion must be "platform.example.com/v2"' }],
+    [
+      "apiVersion",
+      base({ apiVersion: "v1" }),
+      { path: "/apiVersion", message: 'apiVersion must be "platform.example.com/v2"' },
+    ],
     ["kind", base({ kind: "app" }), { path: "/kind", message: 'kind must be "App"' }],
     ["name pattern", base({ name: "-bad" }), { path: "/name", message: NAME_MSG }],
     ["name empty", base({ name: "  " }), { path: "/name", message: NAME_MSG }],
     ["name too long", base({ name: "a".repeat(64) }), { path: "/name", message: NAME_MSG }],
     ["runtime pattern", base({ runtime: "go 1.26" }), { path: "/runtime", message: RUNTIME_MSG }],
     ["runtime too long", base({ runtime: "a".repeat(129) }), { path: "/runtime", message: RUNTIME_MSG }],
-    ["capability pattern", base({ capabilities: ["http", "Bad!"] }), { path: "/capabilities/1", message: 'invalid capability "Bad!"' }],
-    ["capability too long", base({ capabilities: ["a".repeat(65)] }), { path: "/capabilities/0", message: `invalid capability "${"a".repeat(65)}"` }],
-    ["no environments", base({ environments: {} }), { path: "/environments", message: "environments must include at least one environment" }],
-    ["environment name", base({ environments: { "dev!": {} } }), { path: "/environments/dev!", message: 'invalid environment name "dev!"' }],
-    ["environment name too long", base({ environments: { ["e".repeat(33)]: {} } }), { path: `/environments/${"e".repeat(33)}`, message: `invalid environment name "${"e".repeat(33)}"` }],
-    ["environment name single char", base({ environments: { d: {} } }), { path: "/environments/d", message: 'invalid environment name "d"' }],
+    [
+      "capability pattern",
+      base({ capabilities: ["http", "Bad!"] }),
+      { path: "/capabilities/1", message: 'invalid capability "Bad!"' },
+    ],
+    [
+      "capability too long",
+      base({ capabilities: ["a".repeat(65)] }),
+      { path: "/capabilities/0", message: `invalid capability "${"a".repeat(65)}"` },
+    ],
+    [
+      "no environments",
+      base({ environments: {} }),
+      { path: "/environments", message: "environments must include at least one environment" },
+    ],
+    [
+      "environment name",
+      base({ environments: { "dev!": {} } }),
+      { path: "/environments/dev!", message: 'invalid environment name "dev!"' },
+    ],
+    [
+      "environment name too long",
+      base({ environments: { ["e".repeat(33)]: {} } }),
+      { path: `/environments/${"e".repeat(33)}`, message: `invalid environment name "${"e".repeat(33)}"` },
+    ],
+    [
+      "environment name single char",
+      base({ environments: { d: {} } }),
+      { path: "/environments/d", message: 'invalid environment name "d"' },
+    ],
     [
       "var name",
       base({ environments: { dev: { vars: { log_level: "x" } } } }),
@@ -172,15 +208,26 @@ describe("validation messages (SPEC §2.3)", () => {
     [
       "var name too long",
       base({ environments: { dev: { vars: { ["A".repeat(129)]: "x" } } } }),
-      { path: `/environments/dev/vars/${"A".repeat(129)}`, message: `invalid environment variable name "${"A".repeat(129)}" in "dev"` },
+      {
+        path: `/environments/dev/vars/${"A".repeat(129)}`,
+        message: `invalid environment variable name "${"A".repeat(129)}" in "dev"`,
+      },
     ],
     [
       "var value too long",
       base({ environments: { dev: { vars: { BIG: "x".repeat(4097) } } } }),
       { path: "/environments/dev/vars/BIG", message: 'env var "BIG" in "dev" exceeds max length' },
     ],
-    ["ingress", base({ networkPolicies: { ingress: "Internal" } }), { path: "/networkPolicies/ingress", message: "networkPolicies.ingress must be internal or none" }],
-    ["egress", base({ networkPolicies: { egress: "public" } }), { path: "/networkPolicies/egress", message: "networkPolicies.egress must be internal or none" }],
+    [
+      "ingress",
+      base({ networkPolicies: { ingress: "Internal" } }),
+      { path: "/networkPolicies/ingress", message: "networkPolicies.ingress must be internal or none" },
+    ],
+    [
+      "egress",
+      base({ networkPolicies: { egress: "public" } }),
+      { path: "/networkPolicies/egress", message: "networkPolicies.egress must be internal or none" },
+    ],
   ];
 
   for (const [title, raw, expected] of cases) {
@@ -195,7 +242,9 @@ describe("validation messages (SPEC §2.3)", () => {
     okSpec(base({ name: "a", runtime: "python_3.14", capabilities: ["ab", "a-b_c"] }));
     okSpec(base({ name: "a".repeat(63), runtime: "a".repeat(128) }));
     okSpec(base({ runtime: "node-20.1.2" }));
-    okSpec(base({ environments: { ["e".repeat(32)]: { vars: { ["A".repeat(128)]: "secret://delinea/42", _X: "" } } } }));
+    okSpec(
+      base({ environments: { ["e".repeat(32)]: { vars: { ["A".repeat(128)]: "secret://delinea/42", _X: "" } } } }),
+    );
     okSpec(base({ networkPolicies: { ingress: "none", egress: "none" } }));
   });
 
@@ -277,7 +326,9 @@ describe("wrong JSON types (SPEC §0.2 INVALID_JSON)", () => {
 
   it("rejects known fields of the wrong type", () => {
     expect(typeErrors(base({ name: 5 }))).toEqual([{ path: "/name", message: "name must be a string" }]);
-    expect(typeErrors(base({ environments: [] }))).toEqual([{ path: "/environments", message: "environments must be an object" }]);
+    expect(typeErrors(base({ environments: [] }))).toEqual([
+      { path: "/environments", message: "environments must be an object" },
+    ]);
     expect(typeErrors(base({ capabilities: "x" }))).toEqual([
       { path: "/capabilities", message: "capabilities must be an array of strings" },
     ]);
@@ -289,7 +340,9 @@ describe("wrong JSON types (SPEC §0.2 INVALID_JSON)", () => {
     ]);
     expect(typeErrors(base({ environments: { dev: { vars: { A: null } } } }))).toHaveLength(1);
     // null means absent only for named fields; a null list element or map entry is a wrong type.
-    expect(typeErrors(base({ capabilities: [null] }))).toEqual([{ path: "/capabilities/0", message: "capabilities.0 must be a string" }]);
+    expect(typeErrors(base({ capabilities: [null] }))).toEqual([
+      { path: "/capabilities/0", message: "capabilities.0 must be a string" },
+    ]);
     expect(typeErrors(base({ environments: { dev: null } }))).toEqual([
       { path: "/environments/dev", message: "environments.dev must be an object" },
     ]);
@@ -312,7 +365,9 @@ describe("wrong JSON types (SPEC §0.2 INVALID_JSON)", () => {
   });
 
   it("wins over validation failures and ignores unknown fields' types", () => {
-    expect(typeErrors(base({ name: 5, runtime: "BAD", extra: [] }))).toEqual([{ path: "/name", message: "name must be a string" }]);
+    expect(typeErrors(base({ name: 5, runtime: "BAD", extra: [] }))).toEqual([
+      { path: "/name", message: "name must be a string" },
+    ]);
     expect(validationErrors(base({ extra: [] })).message).toBe('unknown field "extra"');
   });
 });
@@ -366,7 +421,14 @@ describe("specToYaml (SPEC §8.1 registration/project.yaml)", () => {
   });
 
   it("omits capabilities when there are none and survives YAML-special scalars", () => {
-    const tricky = okSpec(base({ name: "true", runtime: "1.5", capabilities: ["null", "on"], environments: { yes: { vars: { Y: "\u0000\u007f\u2028" } } } }));
+    const tricky = okSpec(
+      base({
+        name: "true",
+        runtime: "1.5",
+        capabilities: ["null", "on"],
+        environments: { yes: { vars: { Y: "\u0000\u007f\u2028" } } },
+      }),
+    );
     const text = specToYaml({ ...tricky, capabilities: undefined });
     expect(text).not.toContain("capabilities");
     expect(parseYaml(text)).toEqual({ ...tricky, capabilities: undefined });

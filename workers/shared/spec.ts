@@ -74,7 +74,15 @@ export function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 }
 
-const TOP_LEVEL_FIELDS = new Set(["apiVersion", "kind", "name", "runtime", "capabilities", "environments", "networkPolicies"]);
+const TOP_LEVEL_FIELDS = new Set([
+  "apiVersion",
+  "kind",
+  "name",
+  "runtime",
+  "capabilities",
+  "environments",
+  "networkPolicies",
+]);
 
 /**
  * Normalise a raw (JSON-parsed) spec. Known fields get their §2.2 treatment; unknown fields are copied through
@@ -197,8 +205,7 @@ function compareKeys(a: SortKey, b: SortKey): number {
   for (let i = 0; i < Math.min(a.length, b.length); i++) {
     const x = a[i];
     const y = b[i];
-    const c =
-      typeof x === "number" && typeof y === "number" ? x - y : compareBytes(String(x), String(y));
+    const c = typeof x === "number" && typeof y === "number" ? x - y : compareBytes(String(x), String(y));
     if (c !== 0) return c;
   }
   return a.length - b.length;

@@ -10,7 +10,10 @@ export function redactPath(path: string): string {
 }
 
 /** One access-log line per request (SPEC §0.4). */
-export function accessLog(log: AccessLogger, onDone?: (method: string, route: string, status: number, seconds: number) => void): MiddlewareHandler {
+export function accessLog(
+  log: AccessLogger,
+  onDone?: (method: string, route: string, status: number, seconds: number) => void,
+): MiddlewareHandler {
   return async function accessLogMiddleware(c, next) {
     const t0 = performance.now();
     try {
