@@ -23,7 +23,15 @@ export interface Project {
 }
 
 /** `GET /api/system` — read loosely; see {@link describeSystem}. */
-export type SystemInfo = Record<string, unknown>;
+/** `GET /api/system` (SPEC §12.2), the fields the UI reads. */
+export interface SystemInfo {
+  version?: string;
+  http_addr?: string;
+  builder_mode_requested?: string;
+  builder_mode_effective?: string;
+  auth_enabled?: boolean;
+  nats?: { mode?: string; store_dir_mode?: string };
+}
 
 /** The server answered 401: the dashboard needs a signed-in session. */
 export class UnauthorizedError extends Error {
@@ -101,40 +109,21 @@ export interface SystemSummary {
   auth?: string;
 }
 
-function pick(obj: unknown, ...paths: string[]): unknown {
-  for (const p of paths) {
-    let cur: unknown = obj;
-    for (const key of p.split(".")) {
-      cur = cur && typeof cur === "object" ? (cur as Record<string, unknown>)[key] : undefined;
-    }
-    if (cur !== undefined && cur !== null && cur !== "") return cur;
-  }
-  return undefined;
-}
-
-function str(v: unknown): string | undefined {
-  if (typeof v === "string") return v;
-  if (typeof v === "number" || typeof v === "boolean") return String(v);
-  return undefined;
-}
-
-function describeAuth(sys: SystemInfo): string | undefined {
-  const a = pick(sys, "auth.mode", "auth.state", "auth_mode", "auth.enabled", "auth_enabled", "auth");
-  if (typeof a === "boolean") return a ? "on" : "off";
-  return str(a);
-}
-
-/** Reads `GET /api/system` without insisting on one exact shape (flat `nats_mode` or nested `nats.mode`, …). */
+/** Reads the SPEC §12.2 `GET /api/system` body into the header's display strings. */
 export function describeSystem(sys: SystemInfo | null): SystemSummary {
   if (!sys) return {};
+  const nats = sys.nats;
   return {
-    version: str(pick(sys, "version")),
-    httpAddr: str(pick(sys, "http_addr", "http.addr", "httpAddr")),
-    natsMode: str(pick(sys, "nats_mode", "nats.mode", "natsMode")),
-    storeMode: str(pick(sys, "store_mode", "store.mode", "storeMode")),
-    builderMode: str(
-      pick(sys, "builder.effective", "builder_effective", "builder_mode", "builder.mode", "builderMode"),
-    ),
-    auth: describeAuth(sys),
+    version: sys.version,
+    httpAddr: sys.http_addr,
+    natsMode: nats?.mode,
+    storeMode: nats?.store_dir_mode ?? (nats?.mode === "external" ? "external" : undefined),
+    builderMode:
+      sys.builder_mode_effective &&
+      sys.builder_mode_requested &&
+      sys.builder_mode_effective !== sys.builder_mode_requested
+        ? `${sys.builder_mode_effective} (requested ${sys.builder_mode_requested})`
+        : sys.builder_mode_effective,
+    auth: sys.auth_enabled === undefined ? undefined : sys.auth_enabled ? "on" : "off",
   };
 }
