@@ -1,0 +1,176 @@
+// The operation engine against a real nats-server, with step implementations written for the test: retries,
+// exhausted attempts, permanent failures, and parallelism across projects.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { NatsSupervisor, provisionJetStream } from "../../server/broker/index.js";
+import { createStores, type Stores, type StoredOp } from "../../server/store/index.js";
+import { Engine } from "../../server/engine/index.js";
+import { StepError, TransientStepError, type StepContext, type Worker, type WorkerName } from "../../workers/types.js";
+import type { ProjectSpec } from "../../workers/shared/spec-types.js";
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
+const SPEC: ProjectSpec = {
+  apiVersion: "platform.example.com/v2",
+  kind: "App",
+  name: "engine-app",
+  runtime: "go_1.26",
+  environments: { dev: { vars: {} } },
+  networkPolicies: { ingress: "internal", egress: "internal" },
+};
+
+let dir: string;
+let supervisor: NatsSupervisor;
+let nc: NatsConnection;
+let stores: Stores;
+let engine: Engine;
+
+/** What each step does, keyed by project id; default: succeed at once. */
+const behaviour = new Map<string, (ctx: StepContext) => Promise<void>>();
+const calls: { project: string; worker: string; attempt: number }[] = [];
+
+function worker(name: WorkerName): Worker {
+  return {
+    name,
+    startMessage: () => `start ${name}`,
+    async run(ctx) {
+      calls.push({ project: ctx.projectId, worker: name, attempt: ctx.attempt });
+      await behaviour.get(`${ctx.projectId}:${name}`)?.(ctx);
+      return { message: `end ${name}`, artifacts: [`${name}.txt`] };
+    },
+  };
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "slipway-engine-"));
+  supervisor = new NatsSupervisor({ bin: "nats-server", storeDir: join(dir, "nats"), sync: "always", log: quiet });
+  nc = await connect({ servers: await supervisor.start() });
+  const handles = await provisionJetStream(nc, 1);
+  stores = createStores(nc, handles);
+  engine = new Engine({
+    stores,
+    js: handles.js,
+    jsm: handles.jsm,
+    workers: (["registrar", "repoBootstrap", "imageBuilder", "manifestRenderer"] as WorkerName[]).map(worker),
+    settings: {
+      artifactsRoot: join(dir, "artifacts"),
+      localApiBaseUrl: "http://127.0.0.1:1",
+      builder: { requested: "artifact", effective: "artifact", explicit: true },
+      buildBaseImage: "alpine:3.20",
+    },
+    maxAttempts: 3,
+    workerConcurrency: 4,
+    buildConcurrency: 2,
+    stepDelayMs: 0,
+    log: quiet,
+  });
+  await engine.start();
+});
+
+afterAll(async () => {
+  await engine?.stop(1000);
+  await nc?.drain();
+  await supervisor?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const input = { spec: SPEC, request_id: "t", remote_addr: "", actor: "anonymous" };
+
+/** Resolve when the op's terminal event is stored (waits on event notifications, not timers). */
+async function terminal(opId: string): Promise<StoredOp> {
+  await new Promise<void>((resolve) => {
+    const check = async () => {
+      const last = await stores.events.last(opId);
+      if (last && (last.name === "op.completed" || last.name === "op.failed")) {
+        sub.unsubscribe();
+        resolve();
+      }
+    };
+    const sub = stores.events.watch(opId, () => void check());
+    void check();
+  });
+  return (await stores.ops.get(opId))!.value;
+}
+
+describe("operation engine on a real broker", () => {
+  it("retries a transient failure with a progress notice, then succeeds", async () => {
+    let failures = 0;
+    behaviour.set("flaky:imageBuilder", async () => {
+      if (failures++ < 1) throw new TransientStepError("daemon unavailable");
+    });
+    const { op } = await engine.enqueuer.create("flaky", SPEC, input);
+    const done = await terminal(op.id);
+    expect(done.status).toBe("done");
+    expect(calls.filter((c) => c.project === "flaky" && c.worker === "imageBuilder").map((c) => c.attempt)).toEqual([
+      1, 2,
+    ]);
+    const events = await stores.events.all(op.id);
+    const retry = events.find((e) => e.name === "step.progress")!;
+    expect(retry.payload.message).toBe("retrying after transient failure (attempt 2/3): daemon unavailable");
+    // The retried step did not start twice.
+    expect(events.filter((e) => e.name === "step.started")).toHaveLength(4);
+    expect(events.map((e) => e.payload.sequence)).toEqual(events.map((_, i) => i + 1));
+  });
+
+  it("fails the op with the exhausted-retries message after the last attempt", async () => {
+    behaviour.set("down:repoBootstrap", async () => {
+      throw new TransientStepError("connection reset");
+    });
+    const { op } = await engine.enqueuer.create("down", SPEC, input);
+    const failed = await terminal(op.id);
+    expect(failed.status).toBe("error");
+    expect(failed.error).toBe(
+      `worker delivery exhausted retries worker=repoBootstrap op=${op.id} attempts=3 reason=connection reset`,
+    );
+    expect(failed.steps).toHaveLength(2);
+    expect(failed.steps[1].error).toBe(failed.error);
+    const project = (await stores.projects.get("down"))!.value;
+    expect(project.status).toMatchObject({ phase: "Error", message: failed.error });
+    const names = (await stores.events.all(op.id)).map((e) => e.name);
+    expect(names.slice(-3)).toEqual(["op.status", "step.ended", "op.failed"]);
+  });
+
+  it("fails at once on a permanent error and never starts later steps", async () => {
+    behaviour.set("broken:registrar", async () => {
+      throw new StepError("invalid input");
+    });
+    const { op } = await engine.enqueuer.create("broken", SPEC, input);
+    const failed = await terminal(op.id);
+    expect(failed.error).toBe("invalid input");
+    expect(calls.filter((c) => c.project === "broken").map((c) => c.worker)).toEqual(["registrar"]);
+    const last = (await stores.events.last(op.id))!;
+    expect(last.payload).toMatchObject({ status: "error", error: "invalid input", progress_percent: 1 });
+    expect(last.payload.hint).toBe("Inspect artifacts and step details, then retry when inputs are corrected.");
+    // A later successful op returns the project to Ready.
+    behaviour.delete("broken:registrar");
+    const again = await engine.enqueuer.submit({
+      kind: "update",
+      projectId: "broken",
+      queuedMessage: "queued",
+      newSpec: SPEC,
+      input,
+    });
+    expect((await terminal(again.op.id)).status).toBe("done");
+    expect((await stores.projects.get("broken"))!.value.status.phase).toBe("Ready");
+  });
+
+  it("runs steps of different projects in parallel", async () => {
+    // Each registrar step waits until three are running at once: only parallel execution can finish.
+    let running = 0;
+    let release!: () => void;
+    const allIn = new Promise<void>((r) => (release = r));
+    for (const p of ["par-a", "par-b", "par-c"]) {
+      behaviour.set(`${p}:registrar`, async () => {
+        running++;
+        if (running === 3) release();
+        await allIn;
+      });
+    }
+    const ops = await Promise.all(["par-a", "par-b", "par-c"].map((p) => engine.enqueuer.create(p, SPEC, input)));
+    const results = await Promise.all(ops.map((o) => terminal(o.op.id)));
+    expect(results.map((r) => r.status)).toEqual(["done", "done", "done"]);
+  });
+});
