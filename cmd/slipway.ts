@@ -20,10 +20,13 @@ import {
   createStaticFiles,
   defaultWebRoot,
   registerUiRoutes,
+  registerBuildContextRoutes,
+  BuildContextRegistry,
   startHttpServer,
 } from "../server/http/index.js";
 import { registerApiRoutes, type ApiDeps, type NatsInfo } from "../server/api/index.js";
-import { ALL_WORKERS, probeBuildkit, resolveBuilderMode, type StepSettings } from "../workers/index.js";
+import { ALL_WORKERS, CommitWatcher, probeBuildkit, resolveBuilderMode, type StepSettings } from "../workers/index.js";
+import { ActiveOperationError, ProjectNotFoundError } from "../server/engine/index.js";
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -73,8 +76,10 @@ async function main(config: Config, log: Logger): Promise<void> {
     builder,
     buildBaseImage: config.builder.baseImage,
   };
+  const buildContexts = new BuildContextRegistry(() => config.builder.contextBaseUrl ?? settings.localApiBaseUrl);
   const engine = new Engine({
     stores,
+    buildContexts,
     js: handles.js,
     jsm: handles.jsm,
     workers: ALL_WORKERS,
@@ -114,6 +119,7 @@ async function main(config: Config, log: Logger): Promise<void> {
   };
   const app = createApp({ auth, log });
   registerApiRoutes(app, deps);
+  registerBuildContextRoutes(app, buildContexts);
   registerUiRoutes(app, createStaticFiles(defaultWebRoot()));
   const http = await startHttpServer(app, config.http.host, config.http.port);
   httpAddr = http.addr;
@@ -137,6 +143,36 @@ async function main(config: Config, log: Logger): Promise<void> {
   log.info({}, auth.enabled ? "Auth: enabled" : "Auth: disabled (loopback dev mode)");
 
   const { resumed, backfilled } = await engine.start();
+  let watcher: CommitWatcher | undefined;
+  if (config.commitWatcher) {
+    watcher = new CommitWatcher({
+      artifactsRoot: config.artifactsRoot,
+      listProjects: async () => (await stores.projects.list()).map((p) => p.id),
+      log: log.child({ room: "commit-watcher" }),
+      onCommit: async ({ projectId, sha }) => {
+        try {
+          const r = await engine.ci.trigger({
+            projectId,
+            commit: sha,
+            trigger: "source.main.watcher",
+            request: { request_id: "", remote_addr: "", actor: "system" },
+          });
+          if (!r.accepted) {
+            log.debug({ project_id: projectId, commit: sha }, "commit watcher: commit already processed");
+            return "deduped";
+          }
+          log.info({ project_id: projectId, commit: sha, op_id: r.op.id }, "commit watcher started ci");
+          return "accepted";
+        } catch (err) {
+          if (err instanceof ProjectNotFoundError) return "deduped";
+          // An active op: look again on the next poll, when it may have finished.
+          if (err instanceof ActiveOperationError) return "retry";
+          throw err;
+        }
+      },
+    });
+    watcher.start();
+  }
   log.info(
     { resumed, backfilled },
     `Workers: ${ALL_WORKERS.map((w) => w.name).join(", ")} (resumed ${resumed} operations)`,
@@ -152,6 +188,7 @@ async function main(config: Config, log: Logger): Promise<void> {
     log.info({ signal }, "shutting down");
     const closing = http.close();
     for (const end of [...sseStreams]) end();
+    await watcher?.stop();
     await engine.stop(SHUTDOWN_GRACE_MS);
     await closing;
     await nc.drain().catch(() => undefined);

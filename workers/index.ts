@@ -9,3 +9,5 @@ export { resolveBuilderMode, probeBuildkit } from "./image-builder/index.js";
 
 /** Every step implementation the engine runs. */
 export const ALL_WORKERS: Worker[] = [registrar, repoBootstrap, imageBuilder, manifestRenderer];
+export { CommitWatcher } from "./commit-watcher/index.js";
+export type { CommitOutcome, SeenCommit } from "./commit-watcher/index.js";

@@ -61,6 +61,12 @@ export interface SecretStore {
   getOrCreateWebhookSecret(projectId: string): Promise<string>;
 }
 
+/** Serves build contexts to BuildKit through capability URLs (SPEC §9.3); implemented by the HTTP server. */
+export interface BuildContextServer {
+  /** Serve a tar at `<base>/_build/context/<64 hex>.tar` until `revoke()` is called. */
+  serve(tar: Uint8Array): { url: string; revoke(): void };
+}
+
 /** The minimal logger a step gets (pino-compatible). */
 export interface StepLogger {
   debug(obj: object, msg?: string): void;
@@ -103,6 +109,7 @@ export interface StepContext {
   settings: StepSettings;
   releases: ReleaseSink;
   secrets: SecretStore;
+  buildContexts: BuildContextServer;
   log: StepLogger;
   signal: AbortSignal;
   emit(progress: StepProgress): Promise<void>;

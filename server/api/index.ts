@@ -5,6 +5,7 @@ import { registerSessionRoutes } from "./session.js";
 import { registerRegistrationRoutes, registerProjectRoutes } from "./registration.js";
 import { registerOpRoutes } from "./ops.js";
 import { registerArtifactRoutes } from "./artifacts.js";
+import { registerWebhookRoutes } from "./webhooks.js";
 
 export type { ApiDeps, NatsInfo } from "./deps.js";
 export { systemInfo } from "./system.js";
@@ -16,5 +17,6 @@ export function registerApiRoutes(app: App, d: ApiDeps): void {
   registerRegistrationRoutes(app, d);
   registerOpRoutes(app, d);
   registerArtifactRoutes(app, d);
+  registerWebhookRoutes(app, d);
   registerProjectRoutes(app, d);
 }

@@ -1,15 +1,18 @@
 import type { Stores } from "../store/index.js";
 import { Enqueuer, publishWork } from "./enqueue.js";
 import { StepRunner, currentStep, type RunnerOptions } from "./step-runner.js";
+import { CiTrigger } from "./ci-trigger.js";
 
 /** The operation engine: accepts ops, runs their steps, and resumes unfinished work at start. */
 export class Engine {
   readonly enqueuer: Enqueuer;
+  readonly ci: CiTrigger;
   private readonly runner: StepRunner;
 
   constructor(private readonly o: RunnerOptions) {
     this.enqueuer = new Enqueuer(o.stores, o.js, o.log, o.observer);
     this.runner = new StepRunner(o);
+    this.ci = new CiTrigger(o.stores, this.enqueuer);
   }
 
   /** Backfill op indexes, re-publish the current step of every queued/running op, then start consuming. */

@@ -8,3 +8,5 @@ export type { WorkMessage } from "./steps.js";
 export { hintFor, progressPercent, basePayload } from "./payloads.js";
 export { ActiveOperationError, EnqueueError, ProjectExistsError, ProjectNotFoundError, StoreError } from "./errors.js";
 export type { EngineLogger, EngineObserver } from "./lifecycle.js";
+export { CiTrigger } from "./ci-trigger.js";
+export type { CiRequest, CiResult } from "./ci-trigger.js";

@@ -46,6 +46,10 @@ export async function emitTerminal(stores: Stores, op: Operation): Promise<void>
  * still its last op.
  */
 export async function settleProject(stores: Stores, op: StoredOp): Promise<void> {
+  if (op.kind === "ci" && op.input.commit) {
+    // A failed commit may run again; a succeeded one stays deduped (SPEC §6.2).
+    await stores.commits.settle(op.project_id, op.input.commit, op.id, op.status === "done" ? "succeeded" : "failed");
+  }
   if (op.kind === "delete" && op.status === "done") {
     const p = await stores.projects.get(op.project_id);
     if (p && p.value.status.last_op_id === op.id) await stores.forgetProject(op.project_id);

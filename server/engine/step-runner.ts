@@ -10,7 +10,14 @@ import {
 import { STREAMS } from "../broker/index.js";
 import type { Stores, StoredOp, OpStep } from "../store/index.js";
 import { toOperation } from "../store/index.js";
-import { StepError, type StepContext, type StepSettings, type Worker, type WorkerName } from "../../workers/types.js";
+import {
+  StepError,
+  type BuildContextServer,
+  type StepContext,
+  type StepSettings,
+  type Worker,
+  type WorkerName,
+} from "../../workers/types.js";
 import { nowIso, ZERO_TIME } from "../../workers/shared/ids.js";
 import { join } from "node:path";
 import { STEP_ORDER, consumerGroup, retryDelayMs, type WorkMessage } from "./steps.js";
@@ -31,6 +38,7 @@ export interface RunnerOptions {
   jsm: JetStreamManager;
   workers: Worker[];
   settings: StepSettings;
+  buildContexts: BuildContextServer;
   maxAttempts: number;
   workerConcurrency: number;
   buildConcurrency: number;
@@ -244,6 +252,7 @@ export class StepRunner {
       settings,
       releases: stores.releases,
       secrets: stores.secrets,
+      buildContexts: this.o.buildContexts,
       log: this.o.log,
       signal,
       emit: async (p) => {

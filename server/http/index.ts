@@ -6,3 +6,4 @@ export { Authenticator, tokenFingerprint, SESSION_COOKIE } from "./auth.js";
 export { registerUiRoutes } from "./ui-routes.js";
 export { createStaticFiles, defaultWebRoot } from "./static-files.js";
 export { ApiError } from "./api-error.js";
+export { BuildContextRegistry, registerBuildContextRoutes } from "./build-contexts.js";

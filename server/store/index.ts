@@ -6,12 +6,15 @@ import { OpEventStore } from "./op-events.js";
 import { ReleaseStore } from "./releases.js";
 import { WebhookSecrets } from "./secrets.js";
 import { listKeys } from "./kv-json.js";
+import { CommitStore, DeliveryStore } from "./commits.js";
 
 export { ProjectStore } from "./projects.js";
 export { OpStore } from "./ops.js";
 export { OpEventStore, TERMINAL_EVENTS, eventSubject } from "./op-events.js";
 export { ReleaseStore, normalizeRelease } from "./releases.js";
 export { WebhookSecrets } from "./secrets.js";
+export { CommitStore, DeliveryStore, commitKey } from "./commits.js";
+export type { CommitEntry, CommitStatus } from "./commits.js";
 export { RevisionConflictError, casUpdate, getJson } from "./kv-json.js";
 export type { Versioned } from "./kv-json.js";
 export * from "./types.js";
@@ -23,6 +26,8 @@ export interface Stores {
   events: OpEventStore;
   releases: ReleaseStore;
   secrets: WebhookSecrets;
+  commits: CommitStore;
+  deliveries: DeliveryStore;
   /** Remove every per-project record a delete leaves behind (SPEC §3.7); op and release records stay. */
   forgetProject(projectId: string): Promise<void>;
 }
@@ -39,6 +44,8 @@ export function createStores(nc: NatsConnection, h: JetStreamHandles): Stores {
     events: new OpEventStore(nc, h.js, h.jsm),
     releases,
     secrets,
+    commits: new CommitStore(h.kv.commits),
+    deliveries: new DeliveryStore(h.kv.deliveries),
     async forgetProject(projectId) {
       await ops.deleteIndex(projectId);
       await releases.forgetProject(projectId);

@@ -65,6 +65,7 @@ beforeAll(async () => {
     workerConcurrency: 4,
     buildConcurrency: 2,
     stepDelayMs: 0,
+    buildContexts: { serve: () => ({ url: "http://127.0.0.1:1/none", revoke() {} }) },
     log: quiet,
   });
   await engine.start();

@@ -120,6 +120,11 @@ function makeCtx(overrides: CtxOverrides = {}): StepContext {
     },
     releases: { findForOp: fail, write: fail },
     secrets: { getOrCreateWebhookSecret: async () => SECRET },
+    buildContexts: {
+      serve() {
+        throw new Error("repoBootstrap serves no build context");
+      },
+    },
     log: { debug: noop, info: noop, error: noop, warn: (_obj, msg) => warnings.push(msg ?? "") },
     signal: new AbortController().signal,
     emit: async () => {},

@@ -1,0 +1,122 @@
+import { createHmac } from "node:crypto";
+import { route, type App } from "../http/app.js";
+import { ApiError, invalidJson, notFound, unauthorized } from "../http/api-error.js";
+import { parseJsonObject, readRawBody } from "../http/body.js";
+import { json } from "../http/respond.js";
+import { safeEqual } from "../http/auth.js";
+import { toOperation } from "../store/index.js";
+import { ProjectNotFoundError } from "../engine/index.js";
+import { PROJECT_ID_PATTERN } from "../../workers/shared/ids.js";
+import { remoteAddr, type ApiDeps } from "./deps.js";
+
+const TRIGGER = "source.main.webhook";
+const DELIVERY_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+/** Normalise a branch or ref: lower-case, trim, strip `refs/heads/` then `heads/` (SPEC §6.1). */
+export function normalizeBranch(v: string): string {
+  let b = v.trim().toLowerCase();
+  if (b.startsWith("refs/heads/")) b = b.slice("refs/heads/".length);
+  if (b.startsWith("heads/")) b = b.slice("heads/".length);
+  return b;
+}
+
+/** `sha256=<hex>` of HMAC-SHA256(secret, body). */
+export function signBody(secret: string, body: Uint8Array): string {
+  return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+}
+
+const invalidSignature = () => new ApiError(401, "INVALID_SIGNATURE", "invalid webhook signature");
+
+function stringField(body: Record<string, unknown>, field: string): string {
+  const v = body[field];
+  if (v === undefined || v === null) return "";
+  if (typeof v !== "string") throw invalidJson([{ path: `/${field}`, message: `${field} must be a string` }]);
+  return v;
+}
+
+/** `POST /api/webhooks/source` (SPEC §6.1): signed source pushes that start `ci` ops. */
+export function registerWebhookRoutes(app: App, d: ApiDeps): void {
+  route(app, "/api/webhooks/source", {
+    POST: async (c) => {
+      const raw = await readRawBody(c);
+      const signature = c.req.header("x-paas-signature-256");
+      let parsed: Record<string, unknown> | null = null;
+      try {
+        parsed = parseJsonObject(raw);
+      } catch {
+        parsed = null;
+      }
+      const namedProject = typeof parsed?.project_id === "string" ? parsed.project_id.trim() : "";
+      const verify = async (): Promise<boolean> => {
+        if (!signature || !PROJECT_ID_PATTERN.test(namedProject)) return false;
+        const secret = await d.stores.secrets.get(namedProject);
+        return secret !== null && safeEqual(signBody(secret, raw), signature.trim());
+      };
+
+      // 2: authentication.
+      let actor = c.get("actor") || "anonymous";
+      if (d.auth.enabled) {
+        if (!actor) {
+          if (!signature) throw unauthorized();
+          if (!parsed || !(await verify())) throw invalidSignature();
+          actor = `webhook:${namedProject}`;
+        }
+      } else if (signature && parsed && PROJECT_ID_PATTERN.test(namedProject)) {
+        const secret = await d.stores.secrets.get(namedProject);
+        if (secret !== null) {
+          if (!safeEqual(signBody(secret, raw), signature.trim())) throw invalidSignature();
+          actor = `webhook:${namedProject}`;
+        }
+      }
+
+      // 3–4: shape.
+      if (!parsed) throw invalidJson();
+      const projectId = stringField(parsed, "project_id").trim();
+      if (projectId === "") throw new ApiError(400, "PROJECT_ID_REQUIRED", "project_id required");
+      const repo = stringField(parsed, "repo");
+      const branch = stringField(parsed, "branch");
+      const ref = stringField(parsed, "ref");
+      const commit = stringField(parsed, "commit").trim();
+      const rawDelivery = c.req.header("x-paas-delivery");
+      const deliveryId = rawDelivery && DELIVERY_ID.test(rawDelivery) ? rawDelivery : "";
+      const validProject = PROJECT_ID_PATTERN.test(projectId);
+
+      const answer = async (reason: string, op: ReturnType<typeof toOperation> | null) => {
+        if (deliveryId && validProject) await d.stores.deliveries.record(projectId, deliveryId, reason || "accepted");
+        return json(c, 202, { accepted: reason === "", reason, trigger: TRIGGER, project: projectId, op, commit });
+      };
+
+      // 5–7: filters that run before the project lookup.
+      if (deliveryId && validProject && (await d.stores.deliveries.seen(projectId, deliveryId))) {
+        return json(c, 202, {
+          accepted: false,
+          reason: "ignored: delivery already processed",
+          trigger: TRIGGER,
+          project: projectId,
+          op: null,
+          commit,
+        });
+      }
+      if (repo !== "" && repo.trim().toLowerCase() !== "source")
+        return answer("ignored: only source repo webhooks trigger ci", null);
+      if (normalizeBranch(branch) !== "main" && normalizeBranch(ref) !== "main")
+        return answer("ignored: only main branch triggers CI", null);
+
+      // 8–11: the shared CI trigger.
+      if (!validProject) throw notFound("project not found");
+      try {
+        const result = await d.engine.ci.trigger({
+          projectId,
+          commit,
+          trigger: TRIGGER,
+          request: { request_id: c.get("requestId"), remote_addr: remoteAddr(c), actor },
+        });
+        if (!result.accepted) return answer(result.reason, null);
+        return answer("", toOperation(result.op));
+      } catch (err) {
+        if (err instanceof ProjectNotFoundError) throw notFound("project not found");
+        throw err;
+      }
+    },
+  });
+}

@@ -1,0 +1,2 @@
+export { CommitWatcher, readHead } from "./commit-watcher.js";
+export type { CommitOutcome, CommitWatcherOptions, SeenCommit } from "./commit-watcher.js";
