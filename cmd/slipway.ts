@@ -46,6 +46,14 @@ async function connectNats(url: string, log: Logger): Promise<NatsConnection> {
   return nc;
 }
 
+/** Stopped when start-up fails half-way, so a failed start leaves no nats-server behind. */
+let startedSupervisor: NatsSupervisor | undefined;
+
+/** A NATS URL without user:password@ (SPEC §12.2). */
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, "//");
+}
+
 async function main(config: Config, log: Logger): Promise<void> {
   log.info({}, `Slipway ${config.version}`);
 
@@ -54,14 +62,16 @@ async function main(config: Config, log: Logger): Promise<void> {
   if (!natsUrl) {
     supervisor = new NatsSupervisor({
       bin: config.nats.serverBin,
+      searchPath: config.nats.searchPath,
       storeDir: config.nats.storeDir,
       sync: config.nats.sync,
       log,
     });
+    startedSupervisor = supervisor;
     natsUrl = await supervisor.start();
   }
   const nc = await connectNats(natsUrl, log);
-  log.info({}, `NATS: ${natsUrl}`);
+  log.info({}, `NATS: ${redactUrl(natsUrl)}`);
   if (supervisor) log.info({}, `NATS store dir: ${supervisor.storeDir} (${config.nats.storeMode})`);
 
   const handles: JetStreamHandles = await provisionJetStream(nc, supervisor ? 1 : config.nats.replicas);
@@ -94,7 +104,7 @@ async function main(config: Config, log: Logger): Promise<void> {
   let httpAddr = config.http.raw;
   const natsInfo = (): NatsInfo => ({
     embedded: supervisor !== undefined,
-    url: natsUrl!.replace(/\/\/[^@/]*@/, "//"),
+    url: redactUrl(natsUrl!),
     ...(supervisor
       ? {
           storeDir: supervisor.storeDir,
@@ -212,9 +222,12 @@ try {
   throw err;
 }
 const log = createLogger(config.logLevel, { tty: process.stdout.isTTY === true, noColor: config.noColor });
-main(config, log).catch((err: Error) => {
+// Artifacts are 0600/0750 (SPEC §8.1); a 027 umask keeps files git writes inside repos private too.
+process.umask(0o027);
+main(config, log).catch(async (err: Error) => {
   const message = err instanceof BrokerStartError ? err.message : `startup failed: ${err.message}`;
   log.fatal({ err: err.message }, message);
   process.stderr.write(`${message}\n`);
+  await startedSupervisor?.stop().catch(() => undefined);
   process.exit(1);
 });

@@ -133,17 +133,20 @@ export interface Worker {
 /** A step failure. `transient` failures are retried with backoff (SPEC §3.6); the rest fail the op at once. */
 export class StepError extends Error {
   readonly transient: boolean;
-  constructor(message: string, options: { transient?: boolean; cause?: unknown } = {}) {
+  /** Relative paths the step wrote before failing (e.g. BuildKit logs); listed on the failed step. */
+  readonly artifacts: string[];
+  constructor(message: string, options: { transient?: boolean; cause?: unknown; artifacts?: string[] } = {}) {
     super(message, { cause: options.cause });
     this.name = "StepError";
     this.transient = options.transient ?? false;
+    this.artifacts = options.artifacts ?? [];
   }
 }
 
 /** Shorthand for a retryable failure (timeouts, unreachable daemons). */
 export class TransientStepError extends StepError {
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super(message, { transient: true, cause: options.cause });
+  constructor(message: string, options: { cause?: unknown; artifacts?: string[] } = {}) {
+    super(message, { transient: true, cause: options.cause, artifacts: options.artifacts });
     this.name = "TransientStepError";
   }
 }

@@ -1,9 +1,7 @@
 import { open, readdir, realpath, stat } from "node:fs/promises";
+import { ApiError, json, notFound, route, type App, type AppEnv } from "../http/index.js";
 import { join, sep } from "node:path";
 import type { Context } from "hono";
-import { route, type App, type AppEnv } from "../http/app.js";
-import { ApiError, notFound } from "../http/api-error.js";
-import { json } from "../http/respond.js";
 import { PROJECT_ID_PATTERN } from "../../workers/shared/ids.js";
 import type { ApiDeps } from "./deps.js";
 

@@ -1,9 +1,8 @@
 import type { Context } from "hono";
+import { type AppEnv, type Authenticator } from "../http/index.js";
 import type { Config } from "../config/index.js";
 import type { Stores } from "../store/index.js";
 import type { Engine } from "../engine/index.js";
-import type { Authenticator } from "../http/auth.js";
-import type { AppEnv } from "../http/app.js";
 import type { BuilderModeInfo } from "../../workers/types.js";
 
 export interface NatsInfo {

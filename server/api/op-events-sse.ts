@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { AppEnv } from "../http/app.js";
+import { type AppEnv } from "../http/index.js";
 import { TERMINAL_EVENTS, type OpEvent, type StoredOp, type StoredOpEvent } from "../store/index.js";
 import { STEP_ORDER, hintFor, progressPercent } from "../engine/index.js";
 import { nowIso, ZERO_TIME } from "../../workers/shared/ids.js";

@@ -1,7 +1,5 @@
 import type { Context } from "hono";
-import { route, type App, type AppEnv } from "../http/app.js";
-import { ApiError, notFound } from "../http/api-error.js";
-import { json } from "../http/respond.js";
+import { ApiError, json, notFound, route, type App, type AppEnv } from "../http/index.js";
 import { toOperation, type StoredOp } from "../store/index.js";
 import { OP_ID_PATTERN, PROJECT_ID_PATTERN, ZERO_TIME } from "../../workers/shared/ids.js";
 import type { ApiDeps } from "./deps.js";

@@ -1,8 +1,16 @@
 import type { Context } from "hono";
-import { route, type App, type AppEnv } from "../http/app.js";
-import { ApiError, invalidJson } from "../http/api-error.js";
-import { optionalString, readJsonObject, parseJsonObject, readRawBody } from "../http/body.js";
-import { json } from "../http/respond.js";
+import {
+  ApiError,
+  invalidJson,
+  json,
+  optionalString,
+  parseJsonObject,
+  readJsonObject,
+  readRawBody,
+  route,
+  type App,
+  type AppEnv,
+} from "../http/index.js";
 import { toOperation, type Project } from "../store/index.js";
 import type { Accepted } from "../engine/index.js";
 import { parseSpec } from "../../workers/shared/spec.js";

@@ -1,9 +1,5 @@
-import { route, type App } from "../http/app.js";
-import { unauthorized } from "../http/api-error.js";
-import { optionalString, readJsonObject } from "../http/body.js";
-import { json } from "../http/respond.js";
-import { SESSION_COOKIE } from "../http/auth.js";
 import type { ApiDeps } from "./deps.js";
+import { SESSION_COOKIE, json, optionalString, readJsonObject, route, unauthorized, type App } from "../http/index.js";
 
 /** `/api/session` (SPEC §4.13): the UI's cookie login. */
 export function registerSessionRoutes(app: App, d: ApiDeps): void {

@@ -1,7 +1,5 @@
-import { route, type App } from "../http/app.js";
-import { ApiError } from "../http/api-error.js";
-import { json } from "../http/respond.js";
 import { formatDuration } from "../config/index.js";
+import { ApiError, json, route, type App } from "../http/index.js";
 import { nowIso } from "../../workers/shared/ids.js";
 import type { ApiDeps } from "./deps.js";
 

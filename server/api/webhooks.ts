@@ -1,9 +1,16 @@
 import { createHmac } from "node:crypto";
-import { route, type App } from "../http/app.js";
-import { ApiError, invalidJson, notFound, unauthorized } from "../http/api-error.js";
-import { parseJsonObject, readRawBody } from "../http/body.js";
-import { json } from "../http/respond.js";
-import { safeEqual } from "../http/auth.js";
+import {
+  ApiError,
+  invalidJson,
+  json,
+  notFound,
+  parseJsonObject,
+  readRawBody,
+  route,
+  safeEqual,
+  unauthorized,
+  type App,
+} from "../http/index.js";
 import { toOperation } from "../store/index.js";
 import { ProjectNotFoundError } from "../engine/index.js";
 import { PROJECT_ID_PATTERN } from "../../workers/shared/ids.js";

@@ -17,6 +17,8 @@ export interface SupervisorLogger {
 
 export interface SupervisorOptions {
   bin: string;
+  /** The PATH to look a bare `bin` name up in (from the config; nothing here reads process.env). */
+  searchPath: string;
   /** JetStream store dir; empty → a fresh temp dir removed at stop (ephemeral). */
   storeDir: string;
   /** `always` or a duration; sent only to servers ≥ 2.10.0 (SPEC §3.8). */
@@ -48,11 +50,11 @@ export function renderServerConfig(opts: { port: number; storeDir: string; ports
   return lines.join("\n");
 }
 
-async function resolveBinary(bin: string): Promise<string> {
+async function resolveBinary(bin: string, searchPath: string): Promise<string> {
   const candidates =
     isAbsolute(bin) || bin.includes("/")
       ? [bin]
-      : (process.env.PATH ?? "")
+      : searchPath
           .split(delimiter)
           .filter(Boolean)
           .map((d) => join(d, bin));
@@ -93,7 +95,7 @@ export class NatsSupervisor {
 
   /** Start the child and resolve with its client URL once it accepts connections. */
   async start(): Promise<string> {
-    this.binPath = await resolveBinary(this.opts.bin);
+    this.binPath = await resolveBinary(this.opts.bin, this.opts.searchPath);
     this.version = await this.readVersion();
     this.workDir = await mkdtemp(join(tmpdir(), "slipway-nats-"));
     if (this.opts.storeDir) {

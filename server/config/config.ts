@@ -16,6 +16,8 @@ export interface Config {
   nats: {
     url?: string;
     serverBin: string;
+    /** PATH used to find `serverBin` when it is a bare name. */
+    searchPath: string;
     storeDir: string;
     storeMode: "persistent" | "ephemeral";
     replicas: number;
@@ -185,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, os: NodeJS.Plat
     nats: {
       url: present.PAAS_NATS_URL,
       serverBin: env.PAAS_NATS_SERVER_BIN?.trim() || "nats-server",
+      searchPath: env.PATH ?? "",
       storeDir,
       storeMode: ephemeral ? "ephemeral" : "persistent",
       replicas: intInRange(env, "PAAS_NATS_REPLICAS", 1, 1, 5),

@@ -18,7 +18,9 @@ export class Engine {
   /** Backfill op indexes, re-publish the current step of every queued/running op, then start consuming. */
   async start(): Promise<{ resumed: number; backfilled: number }> {
     const ops = await this.o.stores.ops.scan(5000);
-    const backfilled = await this.o.stores.ops.backfillIndexes(ops);
+    // A deleted project's ops stay readable but must not come back into a (re-created) project's index.
+    const existing = new Set((await this.o.stores.projects.list()).map((p) => p.id));
+    const backfilled = await this.o.stores.ops.backfillIndexes(ops.filter((op) => existing.has(op.project_id)));
     let resumed = 0;
     for (const op of ops) {
       if (op.status !== "queued" && op.status !== "running") continue;

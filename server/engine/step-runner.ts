@@ -191,7 +191,7 @@ export class StepRunner {
         idx,
         worker,
         `worker delivery exhausted retries worker=${work.step} op=${op.id} attempts=${attempt - 1} reason=worker did not finish within its ack wait`,
-        [],
+        0,
       );
       return { ack: true };
     }
@@ -232,7 +232,8 @@ export class StepRunner {
         ? `worker delivery exhausted retries worker=${worker.name} op=${op.id} attempts=${attempt} reason=${reason}`
         : reason;
       this.o.log.warn({ op_id: op.id, worker: worker.name, err: message }, "step failed");
-      await this.failStep(op, idx, worker, message, Math.round(performance.now() - t0));
+      const artifacts = err instanceof StepError ? normalizeArtifacts(err.artifacts) : [];
+      await this.failStep(op, idx, worker, message, Math.round(performance.now() - t0), artifacts);
       return { ack: true };
     }
   }
@@ -337,9 +338,9 @@ export class StepRunner {
     idx: number,
     worker: Worker,
     error: string,
-    durationOrArtifacts: number | string[],
+    durationMs: number,
+    artifacts: string[] = [],
   ): Promise<void> {
-    const durationMs = typeof durationOrArtifacts === "number" ? durationOrArtifacts : 0;
     const updated = await this.o.stores.ops.mutate(op.id, (o) => {
       if (o.status === "done" || o.status === "error") return undefined;
       const steps = [...o.steps];
@@ -354,7 +355,7 @@ export class StepRunner {
           input: o.input as unknown as Record<string, unknown>,
         }),
       };
-      steps[idx] = { ...s, ended_at: now, error };
+      steps[idx] = { ...s, ended_at: now, error, ...(artifacts.length ? { artifacts } : {}) };
       return { ...o, steps, status: "error", error, finished: now };
     });
     if (!updated) return;
@@ -362,7 +363,7 @@ export class StepRunner {
     const view = toOperation(after);
     const step = after.steps[idx];
     await emit(this.o.stores, "op.status", view, { message: "operation status updated", error });
-    await emit(this.o.stores, "step.ended", view, {
+    const stepFields = {
       worker: worker.name,
       step_index: idx + 1,
       message: step.message,
@@ -370,7 +371,9 @@ export class StepRunner {
       hint: hintFor(error),
       duration_ms: durationMs,
       artifacts: eventArtifacts(step.artifacts),
-    });
+    };
+    await emit(this.o.stores, "step.ended", view, stepFields);
+    if (step.artifacts?.length) await emit(this.o.stores, "step.artifacts", view, stepFields);
     await settleProject(this.o.stores, after);
     await emitTerminal(this.o.stores, view);
     this.o.observer?.opStatus?.(view);

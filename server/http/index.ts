@@ -7,3 +7,7 @@ export { registerUiRoutes } from "./ui-routes.js";
 export { createStaticFiles, defaultWebRoot } from "./static-files.js";
 export { ApiError } from "./api-error.js";
 export { BuildContextRegistry, registerBuildContextRoutes } from "./build-contexts.js";
+export { invalidJson, notFound, routeNotFound, methodNotAllowed, internalError, unauthorized } from "./api-error.js";
+export { readRawBody, readJsonObject, parseJsonObject, optionalString, BODY_LIMIT } from "./body.js";
+export { json, jsonResponse, errorResponse } from "./respond.js";
+export { safeEqual } from "./auth.js";

@@ -46,7 +46,7 @@ function worker(name: WorkerName): Worker {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "slipway-engine-"));
-  supervisor = new NatsSupervisor({ bin: "nats-server", storeDir: join(dir, "nats"), sync: "always", log: quiet });
+  supervisor = new NatsSupervisor({ bin: "nats-server", searchPath: process.env.PATH ?? "", storeDir: join(dir, "nats"), sync: "always", log: quiet });
   nc = await connect({ servers: await supervisor.start() });
   const handles = await provisionJetStream(nc, 1);
   stores = createStores(nc, handles);

@@ -15,6 +15,7 @@ beforeAll(async () => {
   // A nats-server Slipway does not own, as an operator would run it.
   nats = new NatsSupervisor({
     bin: "nats-server",
+    searchPath: process.env.PATH ?? "",
     storeDir: join(dirs.root, "external-nats"),
     sync: "always",
     log: quiet,
