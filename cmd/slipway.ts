@@ -85,6 +85,7 @@ async function main(config: Config, log: Logger): Promise<void> {
     localApiBaseUrl: "",
     builder,
     buildBaseImage: config.builder.baseImage,
+    buildTimeoutMs: config.builder.timeoutMs,
   };
   const buildContexts = new BuildContextRegistry(() => config.builder.contextBaseUrl ?? settings.localApiBaseUrl);
   const engine = new Engine({

@@ -90,6 +90,8 @@ export interface StepSettings {
   localApiBaseUrl: string;
   builder: BuilderModeInfo;
   buildBaseImage: string;
+  /** PAAS_BUILD_TIMEOUT in milliseconds. */
+  buildTimeoutMs: number;
 }
 
 /** What the engine hands every step (DESIGN §1). Steps import nothing from server/. */

@@ -46,7 +46,13 @@ function worker(name: WorkerName): Worker {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "slipway-engine-"));
-  supervisor = new NatsSupervisor({ bin: "nats-server", searchPath: process.env.PATH ?? "", storeDir: join(dir, "nats"), sync: "always", log: quiet });
+  supervisor = new NatsSupervisor({
+    bin: "nats-server",
+    searchPath: process.env.PATH ?? "",
+    storeDir: join(dir, "nats"),
+    sync: "always",
+    log: quiet,
+  });
   nc = await connect({ servers: await supervisor.start() });
   const handles = await provisionJetStream(nc, 1);
   stores = createStores(nc, handles);
@@ -60,6 +66,7 @@ beforeAll(async () => {
       localApiBaseUrl: "http://127.0.0.1:1",
       builder: { requested: "artifact", effective: "artifact", explicit: true },
       buildBaseImage: "alpine:3.20",
+      buildTimeoutMs: 120_000,
     },
     maxAttempts: 3,
     workerConcurrency: 4,

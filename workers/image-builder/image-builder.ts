@@ -8,6 +8,8 @@ import { writeFileAtomic } from "../shared/fs-atomic.js";
 import { headSha, withGitTimeout } from "../git/index.js";
 import { buildStartMessage, builderModeFields } from "./mode.js";
 import { generateDockerfile } from "./dockerfile.js";
+import { buildContextTar } from "./context-tar.js";
+import { defaultExporter, MAX_VERTEX_EVENTS, runBuild } from "./buildkit/index.js";
 
 /** The image reference of a build: `local/<safeName>:<short12(opId)>` (SPEC §0.1). */
 export function imageRefFor(name: string, opId: string): string {
@@ -40,37 +42,173 @@ async function repoDockerfile(repo: string, commit: string): Promise<string | nu
   }
 }
 
-async function build(ctx: StepContext): Promise<StepResult> {
-  const mode = ctx.settings.builder;
-  const repo = join(ctx.projectDir, "repos", "source");
-  const commit = await sourceCommit(ctx, repo);
-  const dockerfile = (await repoDockerfile(repo, commit)) ?? generateDockerfile(ctx.spec, ctx.settings.buildBaseImage);
-  await writeFileAtomic(join(ctx.projectDir, "build", "Dockerfile"), dockerfile);
-  if (mode.policyError) throw new StepError(mode.policyError);
-  if (mode.effective === "buildkit") {
-    throw new StepError("buildkit backend is not available in this build; set PAAS_IMAGE_BUILDER_MODE=artifact");
-  }
-  const image = imageRefFor(ctx.spec.name, ctx.opId);
-  const publish = {
+const BUILD = "build";
+const files = {
+  dockerfile: `${BUILD}/Dockerfile`,
+  image: `${BUILD}/image.txt`,
+  publish: `${BUILD}/publish-local-daemon.json`,
+  summary: `${BUILD}/buildkit-summary.txt`,
+  metadata: `${BUILD}/buildkit-metadata.json`,
+  log: `${BUILD}/buildkit.log`,
+};
+
+function jsonFile(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+/** The publish record of SPEC §9.5, shared by both backends. */
+function publishRecord(
+  ctx: StepContext,
+  image: string,
+  commit: string,
+  extra: Record<string, unknown>,
+): Record<string, unknown> {
+  const digest = imageDigestOf(image);
+  return {
     op_id: ctx.opId,
     project_id: ctx.projectId,
     image,
+    ...(digest ? { image_digest: digest } : {}),
     source_commit: commit,
     runtime: ctx.spec.runtime,
     published_at: nowIso(),
     daemon_target: "local",
-    builder_backend: "artifact",
-    ...builderModeFields(mode),
+    ...extra,
+    ...builderModeFields(ctx.settings.builder),
   };
+}
+
+function imageDigestOf(ref: string): string | undefined {
+  return /@(sha256:[0-9a-f]{64})$/.exec(ref)?.[1];
+}
+
+async function build(ctx: StepContext): Promise<StepResult> {
+  const mode = ctx.settings.builder;
+  const repo = join(ctx.projectDir, "repos", "source");
+  const commit = await sourceCommit(ctx, repo);
+  const generated = generateDockerfile(ctx.spec, ctx.settings.buildBaseImage);
+  const fromRepo = await repoDockerfile(repo, commit);
+  await writeFileAtomic(join(ctx.projectDir, files.dockerfile), fromRepo ?? generated);
+  if (mode.policyError) throw new StepError(mode.policyError, { artifacts: [files.dockerfile] });
+  const ref = imageRefFor(ctx.spec.name, ctx.opId);
+  if (mode.effective === "buildkit") {
+    return buildWithBuildkit(ctx, { repo, commit, ref, generated, dockerfileSource: fromRepo ? "repo" : "generated" });
+  }
   await writeFileAtomic(
-    join(ctx.projectDir, "build", "publish-local-daemon.json"),
-    `${JSON.stringify(publish, null, 2)}\n`,
+    join(ctx.projectDir, files.publish),
+    jsonFile(publishRecord(ctx, ref, commit, { builder_backend: "artifact" })),
   );
-  await writeFileAtomic(join(ctx.projectDir, "build", "image.txt"), `${image}\n`);
+  await writeFileAtomic(join(ctx.projectDir, files.image), `${ref}\n`);
   return {
     message: "container image built and published to local daemon",
-    artifacts: ["build/Dockerfile", "build/image.txt", "build/publish-local-daemon.json"],
+    artifacts: [files.dockerfile, files.image, files.publish],
   };
+}
+
+/**
+ * BuildKit mode (SPEC §9.2–9.5): tar the source tree at the commit, serve it once from a capability URL,
+ * Solve through BuildKit's Control API, stream vertex changes as `step.progress`, and record the digest.
+ */
+async function buildWithBuildkit(
+  ctx: StepContext,
+  b: { repo: string; commit: string; ref: string; generated: string; dockerfileSource: "repo" | "generated" },
+): Promise<StepResult> {
+  const mode = ctx.settings.builder;
+  const addr = mode.buildkitAddr ?? "";
+  const exporter = defaultExporter(addr);
+  const startedAt = nowIso();
+  const t0 = Date.now();
+  const logLines: string[] = [];
+  const progress: Promise<void>[] = [];
+  const base = {
+    project_id: ctx.projectId,
+    op_id: ctx.opId,
+    builder_backend: "buildkit",
+    runtime: ctx.spec.runtime,
+    source_commit: b.commit,
+    dockerfile_path: files.dockerfile,
+    dockerfile_source: b.dockerfileSource,
+    started_at: startedAt,
+    buildkit_addr: addr,
+    buildkit_exporter: exporter,
+  };
+  const finish = async (status: "ok" | "failed", image: string, failure?: string) => {
+    const completedAt = nowIso();
+    const digest = imageDigestOf(image);
+    await writeFileAtomic(join(ctx.projectDir, files.log), logLines.length ? `${logLines.join("\n")}\n` : "");
+    await writeFileAtomic(
+      join(ctx.projectDir, files.metadata),
+      jsonFile({
+        ...base,
+        image,
+        ...(digest ? { image_digest: digest } : {}),
+        status,
+        ...(failure ? { failure } : {}),
+        completed_at: completedAt,
+        duration_ms: Date.now() - t0,
+        ...builderModeFields(mode),
+      }),
+    );
+    await writeFileAtomic(
+      join(ctx.projectDir, files.summary),
+      status === "ok"
+        ? `status=ok image=${image} duration_ms=${Date.now() - t0}\n`
+        : `status=failed error=${failure}\n`,
+    );
+  };
+  const failedArtifacts = [files.dockerfile, files.summary, files.metadata, files.log];
+
+  let served: { url: string; revoke(): void } | undefined;
+  try {
+    if (!b.commit) throw new StepError("source repo has no commit on main to build");
+    const tar = await buildContextTar(b.repo, b.commit, b.generated);
+    served = ctx.buildContexts.serve(tar);
+    const result = await runBuild({
+      addr,
+      contextUrl: served.url,
+      imageName: b.ref,
+      exporter,
+      timeoutMs: ctx.settings.buildTimeoutMs,
+      signal: ctx.signal,
+      // Every vertex change goes to buildkit.log; at most 500 become step.progress events (SPEC §9.2).
+      maxVertexEvents: Infinity,
+      onVertex: (v) => {
+        logLines.push(
+          `vertex ${v.completed ? "done" : v.cached ? "cached" : v.error ? "error" : "started"}: ${v.name}${v.error ? ` (${v.error})` : ""}`,
+        );
+        if (progress.length < MAX_VERTEX_EVENTS) {
+          progress.push(ctx.emit({ message: v.name, cached: v.cached, completed: v.completed, error: v.error }));
+        }
+      },
+      onLog: (line) => logLines.push(line),
+    });
+    await Promise.all(progress);
+    const image = result.digest ? `${b.ref}@${result.digest}` : b.ref;
+    await finish("ok", image);
+    await writeFileAtomic(
+      join(ctx.projectDir, files.publish),
+      jsonFile(
+        publishRecord(ctx, image, b.commit, {
+          builder_backend: "buildkit",
+          buildkit_addr: addr,
+          buildkit_exporter: exporter,
+        }),
+      ),
+    );
+    await writeFileAtomic(join(ctx.projectDir, files.image), `${image}\n`);
+    return {
+      message: "container image built and published to local daemon",
+      artifacts: [...failedArtifacts, files.image, files.publish],
+    };
+  } catch (err) {
+    await Promise.allSettled(progress);
+    const message = (err as Error).message;
+    await finish("failed", b.ref, message);
+    const transient = err instanceof StepError ? err.transient : false;
+    throw new StepError(message, { transient, cause: err, artifacts: failedArtifacts });
+  } finally {
+    served?.revoke();
+  }
 }
 
 async function prunePlan(ctx: StepContext): Promise<StepResult> {

@@ -117,6 +117,7 @@ function makeCtx(overrides: CtxOverrides = {}): StepContext {
       localApiBaseUrl: overrides.baseUrl ?? baseUrl,
       builder: { requested: "artifact", effective: "artifact", explicit: true },
       buildBaseImage: "alpine:3",
+      buildTimeoutMs: 120_000,
     },
     releases: { findForOp: fail, write: fail },
     secrets: { getOrCreateWebhookSecret: async () => SECRET },
