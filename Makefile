@@ -33,14 +33,14 @@ BUILD_INPUTS = $(shell find cmd server workers web cfg -type f -not -name '*.tes
 BUILD_OUTPUTS := dist/slipway.mjs dist/web/index.html
 RUN_SERVER = PAAS_HTTP_ADDR=$(PAAS_HTTP_ADDR) node dist/slipway.mjs
 
-.PHONY: help setup build run run-artifact run-buildkit test check lint format wait-api smoke-registration \
+.PHONY: help setup build run run-artifact run-buildkit buildkit-check test check lint format wait-api smoke-registration \
 	api-list api-create api-webhook demo-commit task-list task-show task-files task-tests task-audit \
 	agent-check bench clean
 
 help:
 	@echo "Slipway make targets (SPEC §14):"
 	@echo "  setup run | setup test       README commands: install prerequisites, build, then run / test"
-	@echo "  build | run | run-artifact | run-buildkit [BUILDKIT_ADDR=…]"
+	@echo "  build | run | run-artifact | run-buildkit [BUILDKIT_ADDR=…] | buildkit-check [BUILDKIT_ADDR=…]"
 	@echo "  test | check | lint | format | agent-check | bench | clean"
 	@echo "  wait-api | smoke-registration | api-list | api-create [PROJECT_NAME=…]"
 	@echo "  api-webhook PROJECT_ID=… [WEBHOOK_COMMIT=…] | demo-commit PROJECT_ID=…"
@@ -69,6 +69,10 @@ run-artifact: $(BUILD_OUTPUTS)
 
 run-buildkit: $(BUILD_OUTPUTS)
 	PAAS_IMAGE_BUILDER_MODE=buildkit $(if $(BUILDKIT_ADDR),PAAS_BUILDKIT_ADDR='$(BUILDKIT_ADDR)') $(RUN_SERVER)
+
+# Probe BuildKit the way the server does at start (SPEC §9.2): BUILDKIT_ADDR, else the auto-detected addresses.
+buildkit-check: $(BUILD_OUTPUTS)
+	$(if $(BUILDKIT_ADDR),PAAS_BUILDKIT_ADDR='$(BUILDKIT_ADDR)') node dist/slipway.mjs buildkit-check
 
 # ---- quality --------------------------------------------------------------------------------------------------
 # `npm test` = tsc type-check (tests included), then every vitest suite.

@@ -222,6 +222,12 @@ try {
   }
   throw err;
 }
+if (process.argv[2] === "buildkit-check") {
+  // `make buildkit-check`: probe BuildKit exactly as the server does at start, then exit.
+  const r = await probeBuildkit(config.builder.buildkitAddr);
+  process.stdout.write(r.ok ? `BuildKit reachable at ${r.addr}\n` : `BuildKit unreachable: ${r.error}\n`);
+  process.exit(r.ok ? 0 : 1);
+}
 const log = createLogger(config.logLevel, { tty: process.stdout.isTTY === true, noColor: config.noColor });
 // Artifacts are 0600/0750 (SPEC §8.1); a 027 umask keeps files git writes inside repos private too.
 process.umask(0o027);
