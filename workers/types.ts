@@ -49,6 +49,10 @@ export interface ReleaseRecord {
 
 /** Where steps write release records; implemented by the server's store. */
 export interface ReleaseSink {
+  /** One record by id (normalised), or null. */
+  get(id: string): Promise<ReleaseRecord | null>;
+  /** The current release of (project, env), or null. */
+  current(projectId: string, env: string): Promise<ReleaseRecord | null>;
   /** The record already written for (op, env), if any — steps use it to stay idempotent on redelivery. */
   findForOp(projectId: string, env: string, opId: string): Promise<ReleaseRecord | null>;
   /** Store a record and make it the current release of its environment. */
@@ -122,6 +126,8 @@ export interface StepResult {
   message: string;
   /** Relative paths (to projectDir) the step wrote; the engine sorts and dedupes them. */
   artifacts: string[];
+  /** Replace the project's spec with this one (rollback commit, SPEC §7.4); the engine applies it. */
+  projectSpec?: ProjectSpec;
 }
 
 /** A step implementation. */

@@ -6,6 +6,9 @@ import { registerRegistrationRoutes, registerProjectRoutes } from "./registratio
 import { registerOpRoutes } from "./ops.js";
 import { registerArtifactRoutes } from "./artifacts.js";
 import { registerWebhookRoutes } from "./webhooks.js";
+import { registerDeliveryRoutes } from "./delivery.js";
+import { registerReleaseRoutes } from "./releases.js";
+import { registerJourneyRoutes } from "./journey.js";
 
 export type { ApiDeps, NatsInfo } from "./deps.js";
 export { systemInfo } from "./system.js";
@@ -18,5 +21,8 @@ export function registerApiRoutes(app: App, d: ApiDeps): void {
   registerOpRoutes(app, d);
   registerArtifactRoutes(app, d);
   registerWebhookRoutes(app, d);
+  registerDeliveryRoutes(app, d);
+  registerReleaseRoutes(app, d);
+  registerJourneyRoutes(app, d);
   registerProjectRoutes(app, d);
 }

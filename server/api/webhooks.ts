@@ -61,7 +61,8 @@ export function registerWebhookRoutes(app: App, d: ApiDeps): void {
       };
 
       // 2: authentication.
-      let actor = c.get("actor") || "anonymous";
+      // "" when auth is on and the request carried no valid bearer/session: the signature must then vouch for it.
+      let actor = c.get("actor");
       if (d.auth.enabled) {
         if (!actor) {
           if (!signature) throw unauthorized();
@@ -75,6 +76,8 @@ export function registerWebhookRoutes(app: App, d: ApiDeps): void {
           actor = `webhook:${namedProject}`;
         }
       }
+
+      actor ||= "anonymous";
 
       // 3–4: shape.
       if (!parsed) throw invalidJson();

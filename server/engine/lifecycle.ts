@@ -2,6 +2,7 @@ import type { Stores, StoredOp, OpEventName, Operation } from "../store/index.js
 import { RevisionConflictError, toOperation } from "../store/index.js";
 import { basePayload, hintFor, type EventBody } from "./payloads.js";
 import { nowIso } from "../../workers/shared/ids.js";
+import type { ProjectSpec } from "../../workers/shared/spec-types.js";
 
 export interface EngineLogger {
   debug(obj: object, msg?: string): void;
@@ -90,4 +91,18 @@ export async function repairTerminal(stores: Stores, op: StoredOp): Promise<void
   if (op.status === "error")
     await emit(stores, "op.status", toOperation(op), { message: "operation status updated", error: op.error });
   await emitTerminal(stores, toOperation(op));
+}
+
+/** A step asked to replace the project's spec (rollback commit, SPEC §7.4): CAS, while this op is the last. */
+export async function replaceProjectSpec(stores: Stores, op: StoredOp, spec: ProjectSpec): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    const cur = await stores.projects.get(op.project_id);
+    if (!cur || cur.value.status.last_op_id !== op.id) return;
+    try {
+      await stores.projects.update({ ...cur.value, spec, updated_at: nowIso() }, cur.revision);
+      return;
+    } catch (err) {
+      if (!(err instanceof RevisionConflictError)) throw err;
+    }
+  }
 }

@@ -25,6 +25,7 @@ import { publishWork } from "./enqueue.js";
 import {
   emit,
   emitTerminal,
+  replaceProjectSpec,
   repairTerminal,
   settleProject,
   type EngineLogger,
@@ -206,6 +207,7 @@ export class StepRunner {
     try {
       const result = await worker.run(ctx);
       this.o.observer?.stepEnded?.(worker.name, "ok", (performance.now() - t0) / 1000);
+      if (result.projectSpec) await replaceProjectSpec(stores, op, result.projectSpec);
       await this.completeStep(
         op,
         idx,

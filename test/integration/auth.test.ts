@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, SAMPLE_SPEC } from "../support/api.js";
+import { createHmac } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { call, SAMPLE_SPEC, waitForOp } from "../support/api.js";
 import { makeDirs, runUntilExit, startSlipway, type Dirs, type SlipwayProcess } from "../support/slipway-process.js";
 
 const TOKEN = "current-token-0123456789";
@@ -110,5 +113,70 @@ describe("bearer tokens and sessions", () => {
     const out = await call(sw.base, "DELETE", "/api/session");
     expect(out.status).toBe(204);
     expect(out.headers.get("set-cookie")).toContain("Max-Age=0");
+  });
+});
+
+describe("the source webhook with auth enabled", () => {
+  let dirs: Dirs;
+  let sw: SlipwayProcess;
+  beforeAll(async () => {
+    dirs = await makeDirs();
+    sw = await startSlipway(dirs, { PAAS_AUTH_TOKEN: TOKEN });
+  });
+  afterAll(async () => {
+    await sw?.stop();
+    await dirs?.cleanup();
+  });
+
+  it("needs a valid signature or bearer token", async () => {
+    const bearer = { Authorization: `Bearer ${TOKEN}` };
+    const created = await call(
+      sw.base,
+      "POST",
+      "/api/events/registration",
+      { action: "create", project_id: "guarded", spec: SAMPLE_SPEC },
+      bearer,
+    );
+    expect(created.status).toBe(202);
+    await waitForOp(sw.base, created.body.op.id, bearer);
+    const secret = (
+      await readFile(join(dirs.artifactsRoot, "guarded/repos/source/.git/paas-webhook-secret"), "utf8")
+    ).trim();
+    const body = JSON.stringify({ project_id: "guarded", branch: "main", commit: "sig-1" });
+
+    const unsigned = await call(sw.base, "POST", "/api/webhooks/source", body);
+    expect(unsigned.status).toBe(401);
+    expect(unsigned.body.error.code).toBe("UNAUTHORIZED");
+    const forged = await call(sw.base, "POST", "/api/webhooks/source", body, {
+      "X-Paas-Signature-256": `sha256=${"0".repeat(64)}`,
+    });
+    expect(forged.status).toBe(401);
+    expect(forged.body.error.code).toBe("INVALID_SIGNATURE");
+    const unknown = await call(
+      sw.base,
+      "POST",
+      "/api/webhooks/source",
+      JSON.stringify({ project_id: "ghost", branch: "main" }),
+      {
+        "X-Paas-Signature-256": `sha256=${"0".repeat(64)}`,
+      },
+    );
+    expect(unknown.body.error.code).toBe("INVALID_SIGNATURE");
+
+    const signature = `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+    const signed = await call(sw.base, "POST", "/api/webhooks/source", body, { "X-Paas-Signature-256": signature });
+    expect(signed.status).toBe(202);
+    expect(signed.body.accepted).toBe(true);
+    await waitForOp(sw.base, signed.body.op.id, bearer);
+    const viaBearer = await call(
+      sw.base,
+      "POST",
+      "/api/webhooks/source",
+      JSON.stringify({ project_id: "guarded", branch: "main", commit: "sig-2" }),
+      bearer,
+    );
+    expect(viaBearer.status).toBe(202);
+    expect(viaBearer.body.accepted).toBe(true);
+    await waitForOp(sw.base, viaBearer.body.op.id, bearer);
   });
 });

@@ -101,11 +101,10 @@ export async function readSse(
 }
 
 /** Wait until the op reaches done or error by following its event stream (no polling sleeps). */
-export async function waitForOp(base: string, opId: string): Promise<any> {
-  await readSse(
-    `${base}/api/ops/${opId}/events`,
-    {},
-    { until: (f) => f.event === "op.completed" || f.event === "op.failed", ms: 60_000 },
-  );
-  return (await call(base, "GET", `/api/ops/${opId}`)).body;
+export async function waitForOp(base: string, opId: string, headers: Record<string, string> = {}): Promise<any> {
+  await readSse(`${base}/api/ops/${opId}/events`, headers, {
+    until: (f) => f.event === "op.completed" || f.event === "op.failed",
+    ms: 60_000,
+  });
+  return (await call(base, "GET", `/api/ops/${opId}`, undefined, headers)).body;
 }

@@ -202,7 +202,11 @@ async function buildWithBuildkit(
     };
   } catch (err) {
     await Promise.allSettled(progress);
-    const message = (err as Error).message;
+    // The context URL is a capability: never let it reach an artifact, an op error or an event.
+    const message = (err as Error).message.replace(
+      /\/_build\/context\/[0-9a-f]{64}\.tar/g,
+      "/_build/context/<redacted>",
+    );
     await finish("failed", b.ref, message);
     const transient = err instanceof StepError ? err.transient : false;
     throw new StepError(message, { transient, cause: err, artifacts: failedArtifacts });

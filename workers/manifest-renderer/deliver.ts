@@ -1,15 +1,18 @@
 import { join } from "node:path";
 import { readFile, readdir, rm } from "node:fs/promises";
 import { StepError, type ReleaseRecord, type StepContext } from "../types.js";
+import type { ProjectSpec } from "../shared/spec-types.js";
 import { newId32, nowIso } from "../shared/ids.js";
 import { writeFileAtomic } from "../shared/fs-atomic.js";
-import { commitPaths, currentBranch } from "../git/index.js";
-import { buildTree, environmentsOf, staleOverlays } from "./kustomize.js";
+import { commitPaths, currentBranch, headSha } from "../git/index.js";
+import { buildTree, environmentsOf, staleOverlays, type ManifestTree } from "./kustomize.js";
 import { renderOverlay, type RenderedEnvironment } from "./render.js";
 import { deployDir, historyDir, renderFiles, renderPaths } from "./history.js";
 import { imageDigest } from "./image-ref.js";
+import { validateManifestFiles, validateManifests } from "./validate.js";
 
-const MANIFESTS = "repos/manifests";
+export const MANIFESTS = "repos/manifests";
+const TREE_PATHS = ["kustomization.yaml", "base", "overlays"];
 
 async function readText(path: string): Promise<string | null> {
   try {
@@ -43,6 +46,104 @@ export async function writeAll(projectDir: string, files: Map<string, string>): 
   return [...files.keys()];
 }
 
+/**
+ * Rewrite the kustomize tree of the manifests repo from `spec`, with `env`'s overlay marker set to `image`
+ * (others keep theirs), removing overlays of environments no longer in the spec (SPEC §10.1).
+ */
+export async function writeTree(
+  ctx: StepContext,
+  spec: ProjectSpec,
+  env: string,
+  image: string,
+): Promise<{ tree: ManifestTree; artifacts: string[] }> {
+  const repo = join(ctx.projectDir, MANIFESTS);
+  await requireManifestsOnMain(repo);
+  const markers = { ...(await readMarkers(repo, environmentsOf(spec))), [env]: image };
+  const tree = buildTree(spec, markers);
+  // Nothing invalid reaches the GitOps repo: every tree file is checked against the Kubernetes schemas first.
+  validateManifestFiles(tree);
+  const artifacts = await writeAll(ctx.projectDir, new Map([...tree].map(([p, c]) => [`${MANIFESTS}/${p}`, c])));
+  const existing = await readdir(join(repo, "overlays")).catch(() => [] as string[]);
+  for (const stale of staleOverlays(spec, existing))
+    await rm(join(repo, "overlays", stale), { recursive: true, force: true });
+  return { tree, artifacts };
+}
+
+/** Commit the tree (only when it changed) and return the manifests repo HEAD. */
+export async function commitTree(ctx: StepContext, subject: string): Promise<string> {
+  const repo = join(ctx.projectDir, MANIFESTS);
+  await requireManifestsOnMain(repo);
+  return (await commitPaths(repo, TREE_PATHS, subject)).head;
+}
+
+/** Write a render into `deploy/<env>/` and any extra dirs; returns the paths written. */
+export async function writeRender(
+  ctx: StepContext,
+  env: string,
+  rendered: RenderedEnvironment,
+  extraDirs: string[] = [],
+): Promise<string[]> {
+  validateManifests(rendered.rendered);
+  const artifacts = await writeAll(ctx.projectDir, renderFiles(deployDir(env), rendered));
+  for (const dir of extraDirs) artifacts.push(...(await writeAll(ctx.projectDir, renderFiles(dir, rendered))));
+  return artifacts;
+}
+
+/** The three files of `deploy/<env>/` as they are on disk. */
+export async function readRender(projectDir: string, env: string): Promise<RenderedEnvironment | null> {
+  const p = renderPaths(deployDir(env));
+  const [deployment, service, rendered] = await Promise.all(
+    [p.deployment, p.service, p.rendered].map((f) => readText(join(projectDir, f))),
+  );
+  if (deployment === null || service === null || rendered === null) return null;
+  return { deployment, service, rendered };
+}
+
+/**
+ * Write the op's release record for `env` with its immutable snapshot `history/<env>/<id>/` (SPEC §7.6). At most
+ * one record per (op, env): a redelivered step finds and reuses the one it wrote.
+ */
+export async function recordRelease(
+  ctx: StepContext,
+  r: {
+    env: string;
+    stage: string;
+    image: string;
+    rendered: RenderedEnvironment;
+    fromEnv?: string;
+    extra?: Partial<ReleaseRecord>;
+  },
+): Promise<{ release: ReleaseRecord; artifacts: string[] }> {
+  const existing = await ctx.releases.findForOp(ctx.projectId, r.env, ctx.opId);
+  const id = existing?.id ?? newId32();
+  const snapshot = historyDir(r.env, id);
+  const artifacts = await writeAll(ctx.projectDir, renderFiles(snapshot, r.rendered));
+  if (existing) return { release: existing, artifacts };
+  const paths = renderPaths(snapshot);
+  const digest = imageDigest(r.image);
+  const head = await headSha(join(ctx.projectDir, MANIFESTS)).catch(() => "");
+  const release: ReleaseRecord = {
+    id,
+    project_id: ctx.projectId,
+    environment: r.env,
+    op_id: ctx.opId,
+    op_kind: ctx.opKind,
+    delivery_stage: r.stage,
+    ...(r.fromEnv ? { from_env: r.fromEnv } : {}),
+    to_env: r.env,
+    image: r.image,
+    ...(digest ? { image_digest: digest } : {}),
+    ...(head ? { manifests_commit: head } : {}),
+    rendered_path: paths.rendered,
+    config_path: paths.deployment,
+    rollback_safe: true,
+    ...r.extra,
+    created_at: nowIso(),
+  };
+  await ctx.releases.write(release);
+  return { release, artifacts };
+}
+
 export interface DeliveryResult {
   rendered: RenderedEnvironment;
   release: ReleaseRecord;
@@ -50,56 +151,22 @@ export interface DeliveryResult {
 }
 
 /**
- * Deliver an image to one environment: rewrite and commit the kustomize tree with the env's marker set to
- * the image, render the overlay into `deploy/<env>/`, and write the op's release record with its immutable
- * history snapshot (SPEC §7.6, §10). Safe to re-run for the same op: one release record per op and env.
+ * Deliver an image to one environment in one step: tree, render, commit, release record (dev renders of
+ * create/update/ci and `deploy`, SPEC §7.2). Safe to re-run for the same op.
  */
 export async function deliverEnvironment(
   ctx: StepContext,
-  opts: { env: string; image: string; subject: string; stage: string; fromEnv?: string; extraDirs?: string[] },
+  opts: { env: string; image: string; subject: string; stage: string },
 ): Promise<DeliveryResult> {
-  const repo = join(ctx.projectDir, MANIFESTS);
-  await requireManifestsOnMain(repo);
-  const envs = environmentsOf(ctx.spec);
-  const markers = { ...(await readMarkers(repo, envs)), [opts.env]: opts.image };
-  const tree = buildTree(ctx.spec, markers);
-
-  const treeFiles = new Map([...tree].map(([p, c]) => [`${MANIFESTS}/${p}`, c]));
-  const artifacts = await writeAll(ctx.projectDir, treeFiles);
-  const existingOverlays = await readdir(join(repo, "overlays")).catch(() => [] as string[]);
-  for (const stale of staleOverlays(ctx.spec, existingOverlays)) {
-    await rm(join(repo, "overlays", stale), { recursive: true, force: true });
-  }
-  const { head } = await commitPaths(repo, ["kustomization.yaml", "base", "overlays"], opts.subject);
-
+  const { tree, artifacts } = await writeTree(ctx, ctx.spec, opts.env, opts.image);
   const rendered = renderOverlay(tree, opts.env);
-  artifacts.push(...(await writeAll(ctx.projectDir, renderFiles(deployDir(opts.env), rendered))));
-  for (const dir of opts.extraDirs ?? [])
-    artifacts.push(...(await writeAll(ctx.projectDir, renderFiles(dir, rendered))));
-
-  const existing = await ctx.releases.findForOp(ctx.projectId, opts.env, ctx.opId);
-  const id = existing?.id ?? newId32();
-  const snapshot = historyDir(opts.env, id);
-  artifacts.push(...(await writeAll(ctx.projectDir, renderFiles(snapshot, rendered))));
-  const paths = renderPaths(snapshot);
-  const digest = imageDigest(opts.image);
-  const release: ReleaseRecord = existing ?? {
-    id,
-    project_id: ctx.projectId,
-    environment: opts.env,
-    op_id: ctx.opId,
-    op_kind: ctx.opKind,
-    delivery_stage: opts.stage,
-    ...(opts.fromEnv ? { from_env: opts.fromEnv } : {}),
-    to_env: opts.env,
+  artifacts.push(...(await writeRender(ctx, opts.env, rendered)));
+  await commitTree(ctx, opts.subject);
+  const { release, artifacts: snap } = await recordRelease(ctx, {
+    env: opts.env,
+    stage: opts.stage,
     image: opts.image,
-    ...(digest ? { image_digest: digest } : {}),
-    ...(head ? { manifests_commit: head } : {}),
-    rendered_path: paths.rendered,
-    config_path: paths.deployment,
-    rollback_safe: true,
-    created_at: nowIso(),
-  };
-  if (!existing) await ctx.releases.write(release);
-  return { rendered, release, artifacts };
+    rendered,
+  });
+  return { rendered, release, artifacts: [...artifacts, ...snap] };
 }

@@ -16,5 +16,17 @@ export type { RenderedEnvironment } from "./render.js";
 export { deployDir, historyDir, imageLineOf, renderFiles, renderPaths } from "./history.js";
 export type { RenderPaths } from "./history.js";
 export { manifestRenderer } from "./manifest-renderer.js";
-export { deliverEnvironment, requireManifestsOnMain, readMarkers } from "./deliver.js";
+export {
+  deliverEnvironment,
+  requireManifestsOnMain,
+  readMarkers,
+  writeTree,
+  commitTree,
+  writeRender,
+  readRender,
+  recordRelease,
+  writeAll,
+  MANIFESTS,
+} from "./deliver.js";
 export type { DeliveryResult } from "./deliver.js";
+export { validateManifests, validateManifestFiles } from "./validate.js";

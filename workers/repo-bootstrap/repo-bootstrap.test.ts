@@ -119,7 +119,7 @@ function makeCtx(overrides: CtxOverrides = {}): StepContext {
       buildBaseImage: "alpine:3",
       buildTimeoutMs: 120_000,
     },
-    releases: { findForOp: fail, write: fail },
+    releases: { get: fail, current: fail, findForOp: fail, write: fail },
     secrets: { getOrCreateWebhookSecret: async () => SECRET },
     buildContexts: {
       serve() {

@@ -1,0 +1,1 @@
+export { deployer } from "./deployer.js";
