@@ -24,11 +24,17 @@ import {
   BuildContextRegistry,
   startHttpServer,
 } from "../server/http/index.js";
-import { registerApiRoutes, type ApiDeps, type NatsInfo } from "../server/api/index.js";
+import { registerApiRoutes, registerAuditRoutes, type ApiDeps, type NatsInfo } from "../server/api/index.js";
+import { AuditLog, auditTrail } from "../server/audit/index.js";
+import { Metrics } from "../server/metrics/index.js";
+import type { EngineObserver } from "../server/engine/index.js";
 import { ALL_WORKERS, CommitWatcher, probeBuildkit, resolveBuilderMode, type StepSettings } from "../workers/index.js";
 import { ActiveOperationError, ProjectNotFoundError } from "../server/engine/index.js";
 
 const SHUTDOWN_GRACE_MS = 10_000;
+
+/** Whether the NATS connection is up (for slipway_nats_connected). */
+let natsUp = false;
 
 async function connectNats(url: string, log: Logger): Promise<NatsConnection> {
   const nc = await connect({
@@ -38,9 +44,13 @@ async function connectNats(url: string, log: Logger): Promise<NatsConnection> {
     reconnectTimeWait: 250,
     timeout: 5000,
   });
+  natsUp = true;
   void (async () => {
     for await (const s of nc.status()) {
-      if (s.type === "disconnect" || s.type === "reconnect") log.warn({ nats: s.type }, `NATS ${s.type}`);
+      if (s.type === "disconnect" || s.type === "reconnect") {
+        natsUp = s.type === "reconnect";
+        log.warn({ nats: s.type }, `NATS ${s.type}`);
+      }
     }
   })();
   return nc;
@@ -87,6 +97,38 @@ async function main(config: Config, log: Logger): Promise<void> {
     buildBaseImage: config.builder.baseImage,
     buildTimeoutMs: config.builder.timeoutMs,
   };
+  const sseStreams = new Set<() => void>();
+  const metrics = new Metrics({ sseClients: () => sseStreams.size, natsConnected: () => !nc.isClosed() && natsUp });
+  const audit = new AuditLog({
+    js: handles.js,
+    jsm: handles.jsm,
+    log,
+    onWriteFailure: () => metrics.auditWriteFailures.inc(),
+  });
+  const observer: EngineObserver = {
+    opStatus(op) {
+      metrics.opsTotal.inc({ kind: op.kind, status: op.status });
+      if (op.status !== "done" && op.status !== "error") return;
+      audit.record({
+        actor: "system",
+        action: op.status === "done" ? "op.completed" : "op.failed",
+        project_id: op.project_id,
+        op_id: op.id,
+        outcome: op.status,
+        request_id: op.input.request_id ?? "",
+        remote_addr: op.input.remote_addr ?? "",
+      });
+    },
+    stepEnded(op, worker, outcome, seconds) {
+      metrics.stepDuration.observe({ worker, outcome }, seconds);
+      if (worker === "imageBuilder" && op.kind !== "delete" && outcome !== "retry") {
+        metrics.buildDuration.observe(
+          { backend: builder.effective, outcome: outcome === "ok" ? "ok" : "error" },
+          seconds,
+        );
+      }
+    },
+  };
   const buildContexts = new BuildContextRegistry(() => config.builder.contextBaseUrl ?? settings.localApiBaseUrl);
   const engine = new Engine({
     stores,
@@ -100,6 +142,7 @@ async function main(config: Config, log: Logger): Promise<void> {
     buildConcurrency: config.buildConcurrency,
     stepDelayMs: config.stepDelayMs,
     log: log.child({ room: "engine" }),
+    observer,
   });
 
   let httpAddr = config.http.raw;
@@ -115,7 +158,6 @@ async function main(config: Config, log: Logger): Promise<void> {
         }
       : { serverVersion: nc.info?.version }),
   });
-  const sseStreams = new Set<() => void>();
   const deps: ApiDeps = {
     config,
     stores,
@@ -128,8 +170,17 @@ async function main(config: Config, log: Logger): Promise<void> {
     log,
     sseStreams,
   };
-  const app = createApp({ auth, log });
+  const app = createApp({
+    auth,
+    log,
+    audit: auditTrail(audit, (c) => c.env?.incoming?.socket?.remoteAddress ?? ""),
+    onRequest: (method, route, status, seconds) => {
+      metrics.httpRequests.inc({ method, route, status: String(status) });
+      metrics.httpDuration.observe({ method, route }, seconds);
+    },
+  });
   registerApiRoutes(app, deps);
+  registerAuditRoutes(app, audit, metrics);
   registerBuildContextRoutes(app, buildContexts);
   registerUiRoutes(app, createStaticFiles(defaultWebRoot()));
   const http = await startHttpServer(app, config.http.host, config.http.port);

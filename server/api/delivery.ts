@@ -29,6 +29,7 @@ async function readRequest(
   const projectId = (str(body, "project_id") ?? "").trim();
   if (projectId === "") throw new ApiError(400, "PROJECT_ID_REQUIRED", "project_id required");
   if (!PROJECT_ID_PATTERN.test(projectId)) throw notFound();
+  c.set("auditProject", projectId);
   let p;
   try {
     p = await d.stores.projects.get(projectId);
@@ -68,6 +69,7 @@ export function registerDeliveryRoutes(app: App, d: ApiDeps): void {
         );
       }
       if (!PROJECT_ID_PATTERN.test(projectId)) throw notFound();
+      c.set("auditProject", projectId);
       const a = await d.engine.enqueuer.submit({
         kind: "deploy",
         projectId,

@@ -71,10 +71,12 @@ export function registerRegistrationRoutes(app: App, d: ApiDeps): void {
     POST: async (c) => {
       const body = await readJsonObject(c);
       const action = (optionalString(body, "action") ?? "").trim().toLowerCase();
+      if (["create", "update", "delete"].includes(action)) c.set("auditAction", `project.${action}`);
       if (!["create", "update", "delete"].includes(action)) {
         throw new ApiError(400, "INVALID_ACTION", "action must be create, update, or delete");
       }
       const projectId = (optionalString(body, "project_id") ?? "").trim();
+      if (projectId) c.set("auditProject", projectId);
       if (action === "create") {
         if (projectId !== "" && !PROJECT_ID_PATTERN.test(projectId)) {
           throw new ApiError(400, "INVALID_PROJECT_ID", "project_id must match ^[a-z0-9][a-z0-9-]{0,62}$");

@@ -78,6 +78,7 @@ export function registerWebhookRoutes(app: App, d: ApiDeps): void {
       }
 
       actor ||= "anonymous";
+      c.set("actor", actor);
 
       // 3–4: shape.
       if (!parsed) throw invalidJson();
@@ -91,13 +92,16 @@ export function registerWebhookRoutes(app: App, d: ApiDeps): void {
       const deliveryId = rawDelivery && DELIVERY_ID.test(rawDelivery) ? rawDelivery : "";
       const validProject = PROJECT_ID_PATTERN.test(projectId);
 
+      if (validProject) c.set("auditProject", projectId);
       const answer = async (reason: string, op: ReturnType<typeof toOperation> | null) => {
+        if (reason !== "") c.set("auditOutcome", "ignored");
         if (deliveryId && validProject) await d.stores.deliveries.record(projectId, deliveryId, reason || "accepted");
         return json(c, 202, { accepted: reason === "", reason, trigger: TRIGGER, project: projectId, op, commit });
       };
 
       // 5–7: filters that run before the project lookup.
       if (deliveryId && validProject && (await d.stores.deliveries.seen(projectId, deliveryId))) {
+        c.set("auditOutcome", "ignored");
         return json(c, 202, {
           accepted: false,
           reason: "ignored: delivery already processed",

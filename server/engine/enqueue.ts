@@ -148,7 +148,7 @@ export class Enqueuer {
     const view = toOperation(op);
     await emit(this.stores, "op.bootstrap", view, { message: "operation accepted and queued" });
     await emit(this.stores, "op.status", view, { message: "queued" });
-    this.observer.opStatus?.(view);
+    this.observer.opStatus?.(op);
     try {
       await publishWork(this.js, op, STEP_ORDER[op.kind][0]);
     } catch (err) {
@@ -172,7 +172,7 @@ export class Enqueuer {
       () => undefined,
     );
     await emit(this.stores, "op.failed", view, { message: "operation failed", error: reason }).catch(() => undefined);
-    this.observer.opStatus?.(view);
+    this.observer.opStatus?.(failedOp);
     let rolledBack: boolean | undefined;
     let rollbackFailed = false;
     if (op.kind === "create") {

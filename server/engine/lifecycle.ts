@@ -11,10 +11,11 @@ export interface EngineLogger {
   error(obj: object, msg?: string): void;
 }
 
-/** Hooks other rooms attach to op lifecycle changes (audit, metrics). */
+/** Hooks other rooms attach to op lifecycle changes (audit, metrics); called after the change is stored. */
 export interface EngineObserver {
-  opStatus?(op: Operation): void;
-  stepEnded?(worker: string, outcome: "ok" | "error" | "retry", seconds: number): void;
+  /** The op entered `op.status` (queued, running, done or error). */
+  opStatus?(op: StoredOp): void;
+  stepEnded?(op: StoredOp, worker: string, outcome: "ok" | "error" | "retry", seconds: number): void;
 }
 
 /** Emit an event for an op, filling the shared fields from the op. */

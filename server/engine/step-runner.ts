@@ -206,7 +206,7 @@ export class StepRunner {
     const t0 = performance.now();
     try {
       const result = await worker.run(ctx);
-      this.o.observer?.stepEnded?.(worker.name, "ok", (performance.now() - t0) / 1000);
+      this.o.observer?.stepEnded?.(op, worker.name, "ok", (performance.now() - t0) / 1000);
       if (result.projectSpec) await replaceProjectSpec(stores, op, result.projectSpec);
       await this.completeStep(
         op,
@@ -221,7 +221,7 @@ export class StepRunner {
       const reason = (err as Error)?.message ?? String(err);
       const transient = err instanceof StepError ? err.transient : looksTransient(err);
       if (transient && attempt < maxAttempts) {
-        this.o.observer?.stepEnded?.(worker.name, "retry", (performance.now() - t0) / 1000);
+        this.o.observer?.stepEnded?.(op, worker.name, "retry", (performance.now() - t0) / 1000);
         await emit(stores, "step.progress", toOperation(op), {
           worker: worker.name,
           step_index: idx + 1,
@@ -229,7 +229,7 @@ export class StepRunner {
         });
         return { nakDelayMs: retryDelayMs(attempt) };
       }
-      this.o.observer?.stepEnded?.(worker.name, "error", (performance.now() - t0) / 1000);
+      this.o.observer?.stepEnded?.(op, worker.name, "error", (performance.now() - t0) / 1000);
       const message = transient
         ? `worker delivery exhausted retries worker=${worker.name} op=${op.id} attempts=${attempt} reason=${reason}`
         : reason;
@@ -290,7 +290,7 @@ export class StepRunner {
     const view = toOperation(next);
     if (wasQueued) {
       await emit(this.o.stores, "op.status", view, { message: "operation started" });
-      this.o.observer?.opStatus?.(view);
+      this.o.observer?.opStatus?.(next);
     }
     await emit(this.o.stores, "step.started", view, { worker: worker.name, step_index: idx + 1, message });
     return next;
@@ -329,7 +329,7 @@ export class StepRunner {
       // Settle the project first, so a client that sees the terminal event reads the final project state.
       await settleProject(this.o.stores, after);
       await emitTerminal(this.o.stores, view);
-      this.o.observer?.opStatus?.(view);
+      this.o.observer?.opStatus?.(after);
     } else {
       await this.advance(after, idx);
     }
@@ -378,7 +378,7 @@ export class StepRunner {
     if (step.artifacts?.length) await emit(this.o.stores, "step.artifacts", view, stepFields);
     await settleProject(this.o.stores, after);
     await emitTerminal(this.o.stores, view);
-    this.o.observer?.opStatus?.(view);
+    this.o.observer?.opStatus?.(after);
   }
 
   /** Publish the work of the step after `idx` (deduplicated by message id). */

@@ -1,4 +1,4 @@
-import { Hono, type Context, type Handler } from "hono";
+import { Hono, type Context, type Handler, type MiddlewareHandler } from "hono";
 import type { HttpBindings } from "@hono/node-server";
 import { ApiError, methodNotAllowed, notFound, routeNotFound } from "./api-error.js";
 import { errorResponse } from "./respond.js";
@@ -8,12 +8,25 @@ import { authenticate } from "./middleware/auth.js";
 import { accessLog, type AccessLogger } from "./middleware/access-log.js";
 import type { Authenticator } from "./auth.js";
 
-export type AppEnv = { Bindings: HttpBindings; Variables: { requestId: string; actor: string; route: string } };
+export type AppEnv = {
+  Bindings: HttpBindings;
+  Variables: {
+    requestId: string;
+    actor: string;
+    route: string;
+    auditAction?: string;
+    auditOutcome?: string;
+    auditProject?: string;
+    auditOp?: string;
+  };
+};
 export type App = Hono<AppEnv>;
 export type Method = "GET" | "POST" | "PUT" | "DELETE";
 
 export interface AppOptions {
   auth: Authenticator;
+  /** Runs between request id and auth, so it also sees requests refused with 401. */
+  audit?: MiddlewareHandler<AppEnv>;
   log: AccessLogger & { error(obj: object, msg?: string): void };
   onRequest?: (method: string, route: string, status: number, seconds: number) => void;
 }
@@ -23,6 +36,7 @@ export function createApp(opts: AppOptions): App {
   const app = new Hono<AppEnv>();
   app.use("*", accessLog(opts.log, opts.onRequest));
   app.use("*", requestId());
+  if (opts.audit) app.use("*", opts.audit);
   app.use("*", authenticate(opts.auth));
   app.notFound((c) => {
     // An artifact path whose encoded dot segments the URL parser folded away is still an artifact request.
