@@ -3,7 +3,7 @@ import { ApiError, invalidJson, json, notFound, readJsonObject, route, type App,
 import { toOperation, type Project } from "../store/index.js";
 import { isProduction, rollbackStage, validateTransition } from "../../workers/shared/environments.js";
 import { PROJECT_ID_PATTERN } from "../../workers/shared/ids.js";
-import { requestInput, type ApiDeps } from "./deps.js";
+import { requestInput, requireProject, type ApiDeps } from "./deps.js";
 import { promotionPreview, rollbackPreview, type RollbackBody } from "./delivery-previews.js";
 
 function str(body: Record<string, unknown>, field: string): string | undefined {
@@ -28,16 +28,8 @@ async function readRequest(
   const body = await readJsonObject(c);
   const projectId = (str(body, "project_id") ?? "").trim();
   if (projectId === "") throw new ApiError(400, "PROJECT_ID_REQUIRED", "project_id required");
-  if (!PROJECT_ID_PATTERN.test(projectId)) throw notFound();
-  c.set("auditProject", projectId);
-  let p;
-  try {
-    p = await d.stores.projects.get(projectId);
-  } catch {
-    throw new ApiError(500, "INTERNAL_ERROR", "failed to read project");
-  }
-  if (!p) throw notFound();
-  return { body, project: p.value };
+  if (PROJECT_ID_PATTERN.test(projectId)) c.set("auditProject", projectId);
+  return { body, project: await requireProject(d, projectId) };
 }
 
 function transitionOrThrow(

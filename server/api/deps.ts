@@ -1,6 +1,9 @@
 import type { Context } from "hono";
 import { type AppEnv, type Authenticator } from "../http/index.js";
 import type { Config } from "../config/index.js";
+import { ApiError, notFound } from "../http/index.js";
+import type { Project } from "../store/index.js";
+import { PROJECT_ID_PATTERN } from "../../workers/shared/ids.js";
 import type { Stores } from "../store/index.js";
 import type { Engine } from "../engine/index.js";
 import type { BuilderModeInfo } from "../../workers/types.js";
@@ -37,4 +40,17 @@ export function remoteAddr(c: Context<AppEnv>): string {
 /** The fields every op input records about its request. */
 export function requestInput(c: Context<AppEnv>): { request_id: string; remote_addr: string; actor: string } {
   return { request_id: c.get("requestId"), remote_addr: remoteAddr(c), actor: c.get("actor") || "anonymous" };
+}
+
+/** The project named by a path or body id: 404 for an invalid or unknown id, 500 when the store fails. */
+export async function requireProject(d: Pick<ApiDeps, "stores">, id: string): Promise<Project> {
+  if (!PROJECT_ID_PATTERN.test(id)) throw notFound();
+  let p;
+  try {
+    p = await d.stores.projects.get(id);
+  } catch {
+    throw new ApiError(500, "INTERNAL_ERROR", "failed to read project");
+  }
+  if (!p) throw notFound();
+  return p.value;
 }

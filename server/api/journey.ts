@@ -1,26 +1,18 @@
 import { join } from "node:path";
 import type { Context } from "hono";
-import { ApiError, json, notFound, route, type App, type AppEnv } from "../http/index.js";
+import { ApiError, json, route, type App, type AppEnv } from "../http/index.js";
 import { toOperation } from "../store/index.js";
-import { PROJECT_ID_PATTERN, nowIso } from "../../workers/shared/ids.js";
+import { nowIso } from "../../workers/shared/ids.js";
 import { readArtifact } from "../../workers/promoter/index.js";
 import { buildJourney, buildOverview } from "../read-models/index.js";
 import { listArtifacts } from "./artifacts.js";
-import type { ApiDeps } from "./deps.js";
+import { requireProject, type ApiDeps } from "./deps.js";
 
 /** `GET /api/projects/{id}/overview` and `…/journey` (SPEC §4.12, §11). */
 export function registerJourneyRoutes(app: App, d: ApiDeps): void {
   const view = (kind: "overview" | "journey") => async (c: Context<AppEnv>) => {
     const id = c.req.param("id") ?? "";
-    if (!PROJECT_ID_PATTERN.test(id)) throw notFound();
-    let p;
-    try {
-      p = await d.stores.projects.get(id);
-    } catch {
-      throw new ApiError(500, "INTERNAL_ERROR", "failed to read project");
-    }
-    if (!p) throw notFound();
-    const project = p.value;
+    const project = await requireProject(d, id);
     const projectDir = join(d.config.artifactsRoot, id);
     let files: string[];
     try {

@@ -1,8 +1,8 @@
 import type { Context } from "hono";
 import { ApiError, json, notFound, route, type App, type AppEnv } from "../http/index.js";
 import { toOperation, type StoredOp } from "../store/index.js";
-import { OP_ID_PATTERN, PROJECT_ID_PATTERN, ZERO_TIME } from "../../workers/shared/ids.js";
-import type { ApiDeps } from "./deps.js";
+import { OP_ID_PATTERN, ZERO_TIME } from "../../workers/shared/ids.js";
+import { requireProject, type ApiDeps } from "./deps.js";
 import { streamOpEvents } from "./op-events-sse.js";
 
 async function readOp(d: ApiDeps, id: string): Promise<StoredOp> {
@@ -66,14 +66,7 @@ export function registerOpRoutes(app: App, d: ApiDeps): void {
 
   const history = async (c: Context<AppEnv>) => {
     const projectId = c.req.param("id") ?? "";
-    if (!PROJECT_ID_PATTERN.test(projectId)) throw notFound();
-    let project;
-    try {
-      project = await d.stores.projects.get(projectId);
-    } catch {
-      throw new ApiError(500, "INTERNAL_ERROR", "failed to read project");
-    }
-    if (!project) throw notFound();
+    await requireProject(d, projectId);
     const limit = parseLimit(c.req.query("limit"), 20, 100);
     const cursor = c.req.query("cursor");
     const before = c.req.query("before");

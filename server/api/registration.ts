@@ -16,7 +16,7 @@ import type { Accepted } from "../engine/index.js";
 import { parseSpec } from "../../workers/shared/spec.js";
 import type { ProjectSpec } from "../../workers/shared/spec-types.js";
 import { newId32, PROJECT_ID_PATTERN } from "../../workers/shared/ids.js";
-import { requestInput, type ApiDeps } from "./deps.js";
+import { requestInput, requireProject, type ApiDeps } from "./deps.js";
 
 /** Normalise + validate a spec, or throw the SPEC §2.3 / §0.2 error. */
 export function requireSpec(raw: unknown): ProjectSpec {
@@ -111,18 +111,7 @@ export function registerProjectRoutes(app: App, d: ApiDeps): void {
     },
   });
   const one = {
-    GET: async (c: Context<AppEnv>) => {
-      const id = c.req.param("id") ?? "";
-      if (!PROJECT_ID_PATTERN.test(id)) throw new ApiError(404, "NOT_FOUND", "not found");
-      let p;
-      try {
-        p = await d.stores.projects.get(id);
-      } catch {
-        throw new ApiError(500, "INTERNAL_ERROR", "failed to read project");
-      }
-      if (!p) throw new ApiError(404, "NOT_FOUND", "not found");
-      return json(c, 200, p.value);
-    },
+    GET: async (c: Context<AppEnv>) => json(c, 200, await requireProject(d, c.req.param("id") ?? "")),
     PUT: async (c: Context<AppEnv>) => {
       const raw = await readRawBody(c);
       const spec = requireSpec(parseJsonObject(raw));

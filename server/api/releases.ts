@@ -1,25 +1,11 @@
 import { join } from "node:path";
 import type { Context } from "hono";
 import { ApiError, json, notFound, route, type App, type AppEnv } from "../http/index.js";
-import type { Project } from "../store/index.js";
-import { PROJECT_ID_PATTERN } from "../../workers/shared/ids.js";
 import { resolveEnvironment } from "../../workers/shared/environments.js";
 import { readArtifact } from "../../workers/promoter/index.js";
 import { compareReleases } from "../read-models/index.js";
 import { parseLimit } from "./ops.js";
-import type { ApiDeps } from "./deps.js";
-
-async function requireProject(d: ApiDeps, id: string): Promise<Project> {
-  if (!PROJECT_ID_PATTERN.test(id)) throw notFound();
-  let p;
-  try {
-    p = await d.stores.projects.get(id);
-  } catch {
-    throw new ApiError(500, "INTERNAL_ERROR", "failed to read project");
-  }
-  if (!p) throw notFound();
-  return p.value;
-}
+import { requireProject, type ApiDeps } from "./deps.js";
 
 /** Release history, one release, and compare (SPEC §4.11, §7.6, §7.7). */
 export function registerReleaseRoutes(app: App, d: ApiDeps): void {

@@ -1,23 +1,12 @@
 // The whole source-CI path against a real BuildKit: a commit with the git CLI, the hook, the webhook, a ci op,
 // a Solve through the Docker engine's embedded BuildKit (docker-unix://), and the image in the engine.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFileSync } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { git } from "../support/git.js";
 import { call, readSse, SAMPLE_SPEC, waitForOp } from "../support/api.js";
 import { makeDirs, startSlipway, type Dirs, type SlipwayProcess } from "../support/slipway-process.js";
 import { imageExists, startDockerd, type Dockerd } from "../support/dockerd.js";
-
-const GIT_ENV = {
-  ...process.env,
-  GIT_CONFIG_GLOBAL: "/dev/null",
-  GIT_AUTHOR_NAME: "Dev",
-  GIT_AUTHOR_EMAIL: "dev@example.com",
-  GIT_COMMITTER_NAME: "Dev",
-  GIT_COMMITTER_EMAIL: "dev@example.com",
-};
-const git = (dir: string, ...args: string[]) =>
-  execFileSync("git", ["-C", dir, ...args], { encoding: "utf8", env: GIT_ENV }).trim();
 
 // No registry is reachable: the generated Dockerfile's base is `scratch`, and commits bring their own FROM scratch.
 const SPEC = { ...SAMPLE_SPEC, name: "bk-app", runtime: "static" };

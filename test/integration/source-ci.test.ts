@@ -1,21 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { appendFile, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { git } from "../support/git.js";
 import { call, SAMPLE_SPEC, waitForOp } from "../support/api.js";
 import { makeDirs, startSlipway, type Dirs, type SlipwayProcess } from "../support/slipway-process.js";
-
-const GIT_ENV = {
-  ...process.env,
-  GIT_CONFIG_GLOBAL: "/dev/null",
-  GIT_AUTHOR_NAME: "Dev",
-  GIT_AUTHOR_EMAIL: "dev@example.com",
-  GIT_COMMITTER_NAME: "Dev",
-  GIT_COMMITTER_EMAIL: "dev@example.com",
-};
-const git = (dir: string, ...args: string[]) =>
-  execFileSync("git", ["-C", dir, ...args], { encoding: "utf8", env: GIT_ENV }).trim();
 
 /** Commit a change on the current branch with the git CLI; the hook has run once this returns. */
 async function commit(repo: string, message: string): Promise<string> {

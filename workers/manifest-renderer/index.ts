@@ -15,7 +15,7 @@ export { ManifestError, renderEnvironment, renderOverlay, splitRendered } from "
 export type { RenderedEnvironment } from "./render.js";
 export { deployDir, historyDir, imageLineOf, renderFiles, renderPaths } from "./history.js";
 export type { RenderPaths } from "./history.js";
-export { manifestRenderer } from "./manifest-renderer.js";
+export { manifestRenderer, deliverLatestBuildToDev } from "./manifest-renderer.js";
 export {
   deliverEnvironment,
   requireManifestsOnMain,

@@ -6,9 +6,13 @@ import { writeFileAtomic } from "../shared/fs-atomic.js";
 import { latestBuildImage } from "../image-builder/index.js";
 import { deliverEnvironment } from "./deliver.js";
 
-async function renderDev(ctx: StepContext): Promise<StepResult> {
+/**
+ * Deliver the latest build (`build/image.txt`) to dev: the last step of create/update/ci and the `deploy` op
+ * (SPEC §7.2). `missing` is the error when there is no build yet.
+ */
+export async function deliverLatestBuildToDev(ctx: StepContext, missing: string): Promise<StepResult> {
   const image = await latestBuildImage(ctx.projectDir);
-  if (!image) throw new StepError("no build image found; run create/update/ci before rendering manifests");
+  if (!image) throw new StepError(missing);
   const { artifacts } = await deliverEnvironment(ctx, {
     env: "dev",
     image,
@@ -33,5 +37,8 @@ async function teardown(ctx: StepContext): Promise<StepResult> {
 export const manifestRenderer: Worker = {
   name: "manifestRenderer",
   startMessage: () => "render and deploy dev manifests from kustomize overlays",
-  run: (ctx) => (ctx.opKind === "delete" ? teardown(ctx) : renderDev(ctx)),
+  run: (ctx) =>
+    ctx.opKind === "delete"
+      ? teardown(ctx)
+      : deliverLatestBuildToDev(ctx, "no build image found; run create/update/ci before rendering manifests"),
 };
