@@ -82,8 +82,10 @@ test:
 # lint + type-check + agent-check + test (the type-check is the first half of `npm test`).
 check: lint agent-check test
 
+# Formatter check (prettier) and linter (biome, recommended rules; biome.json).
 lint:
 	$(PRETTIER) --check $(LINT_DIRS)
+	npx --no-install biome lint $(LINT_DIRS)
 
 format:
 	$(PRETTIER) --write $(LINT_DIRS)

@@ -13,7 +13,7 @@ function byteOrder(a: string, b: string): number {
 export async function listArtifacts(dir: string): Promise<string[]> {
   const out: string[] = [];
   async function walk(abs: string, rel: string): Promise<void> {
-    let entries;
+    let entries: import("node:fs").Dirent[];
     try {
       entries = await readdir(abs, { withFileTypes: true });
     } catch (err) {

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { type AppEnv, type Authenticator } from "../http/index.js";
+import type { AppEnv, Authenticator } from "../http/index.js";
 import type { Config } from "../config/index.js";
 import { ApiError, notFound } from "../http/index.js";
 import type { Project } from "../store/index.js";
@@ -45,7 +45,7 @@ export function requestInput(c: Context<AppEnv>): { request_id: string; remote_a
 /** The project named by a path or body id: 404 for an invalid or unknown id, 500 when the store fails. */
 export async function requireProject(d: Pick<ApiDeps, "stores">, id: string): Promise<Project> {
   if (!PROJECT_ID_PATTERN.test(id)) throw notFound();
-  let p;
+  let p: Awaited<ReturnType<Stores["projects"]["get"]>>;
   try {
     p = await d.stores.projects.get(id);
   } catch {

@@ -1,5 +1,5 @@
 import type { ApiDeps } from "./deps.js";
-import { type App } from "../http/index.js";
+import type { App } from "../http/index.js";
 import { registerSystemRoutes } from "./system.js";
 import { registerSessionRoutes } from "./session.js";
 import { registerRegistrationRoutes, registerProjectRoutes } from "./registration.js";

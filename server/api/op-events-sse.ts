@@ -1,6 +1,6 @@
 import type { Context } from "hono";
-import { type AppEnv } from "../http/index.js";
-import { TERMINAL_EVENTS, type OpEvent, type StoredOp, type StoredOpEvent } from "../store/index.js";
+import type { AppEnv } from "../http/index.js";
+import { TERMINAL_EVENTS, type OpEvent, type StoredOp } from "../store/index.js";
 import { STEP_ORDER, hintFor, progressPercent } from "../engine/index.js";
 import { nowIso, ZERO_TIME } from "../../workers/shared/ids.js";
 import type { ApiDeps } from "./deps.js";
@@ -145,8 +145,11 @@ export async function streamOpEvents(c: Context<AppEnv>, d: ApiDeps, op: StoredO
         try {
           while (!closed) {
             pending = false;
-            let e: StoredOpEvent | null;
-            while (!closed && (e = await events.next(op.id, cursor))) {
+            for (
+              let e = await events.next(op.id, cursor);
+              e && !closed;
+              e = closed ? null : await events.next(op.id, cursor)
+            ) {
               cursor = e.streamSeq + 1;
               if (e.payload.sequence <= lastSeq) continue;
               write(frame(e.name, e.payload, e.payload.sequence));

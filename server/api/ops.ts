@@ -7,7 +7,7 @@ import { streamOpEvents } from "./op-events-sse.js";
 
 async function readOp(d: ApiDeps, id: string): Promise<StoredOp> {
   if (!OP_ID_PATTERN.test(id)) throw notFound();
-  let op;
+  let op: Awaited<ReturnType<ApiDeps["stores"]["ops"]["get"]>>;
   try {
     op = await d.stores.ops.get(id);
   } catch {

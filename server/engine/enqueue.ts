@@ -91,7 +91,7 @@ export class Enqueuer {
     let opStored = false;
     try {
       for (let attempt = 0; attempt < 20; attempt++) {
-        let cur;
+        let cur: Awaited<ReturnType<Stores["projects"]["get"]>>;
         try {
           cur = await this.stores.projects.get(req.projectId);
         } catch (err) {

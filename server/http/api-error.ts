@@ -15,7 +15,7 @@ export class ApiError extends Error {
 }
 
 export const invalidJson = (errors?: { path: string; message: string }[]) =>
-  new ApiError(400, "INVALID_JSON", "invalid json", errors && errors.length ? { errors } : undefined);
+  new ApiError(400, "INVALID_JSON", "invalid json", errors?.length ? { errors } : undefined);
 export const notFound = (message = "not found") => new ApiError(404, "NOT_FOUND", message);
 export const routeNotFound = () => new ApiError(404, "ROUTE_NOT_FOUND", "404 page not found");
 export const methodNotAllowed = (allow: string[]) =>

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { ApiError } from "./api-error.js";
+import type { ApiError } from "./api-error.js";
 
 /** A compact JSON response followed by `\n` (SPEC §0.2). */
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {

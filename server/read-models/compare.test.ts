@@ -112,14 +112,14 @@ describe("compareReleases", () => {
   it("detects an image change (trimmed)", async () => {
     const files = new Map<string, string>();
     const a = release(R1, "staging", { image: " local/shop-api:aaaaaaaaaaaa " });
-    const b = release(R2, "staging", { image: "local/shop-api:bbbbbbbbbbbb@sha256:" + "c".repeat(64) });
+    const b = release(R2, "staging", { image: `local/shop-api:bbbbbbbbbbbb@sha256:${"c".repeat(64)}` });
     snapshot(files, a, deploymentDoc("local/shop-api:aaaaaaaaaaaa", [["A", "1"]]));
-    snapshot(files, b, deploymentDoc("local/shop-api:bbbbbbbbbbbb@sha256:" + "c".repeat(64), [["A", "1"]]));
+    snapshot(files, b, deploymentDoc(`local/shop-api:bbbbbbbbbbbb@sha256:${"c".repeat(64)}`, [["A", "1"]]));
     const c = await compareReleases({ from: a, to: b, read: reader(files) });
     expect(c.image_delta).toEqual({
       changed: true,
       from: "local/shop-api:aaaaaaaaaaaa",
-      to: "local/shop-api:bbbbbbbbbbbb@sha256:" + "c".repeat(64),
+      to: `local/shop-api:bbbbbbbbbbbb@sha256:${"c".repeat(64)}`,
     });
     expect(c.config_delta.changed).toBe(false);
     expect(c.rendered_delta.changed).toBe(true);

@@ -206,7 +206,7 @@ export async function compareReleases(input: CompareInput): Promise<CompareRespo
   const toSnap = await deploymentSnapshot(to, read);
   const fromVars = fromSnap === null ? {} : deploymentVars(fromSnap);
   const toVars = toSnap === null ? {} : deploymentVars(toSnap);
-  const has = (o: Record<string, string>, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+  const has = (o: Record<string, string>, k: string) => Object.hasOwn(o, k);
   const added = Object.keys(toVars)
     .filter((k) => !has(fromVars, k))
     .sort(byteCompare);

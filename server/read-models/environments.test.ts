@@ -29,7 +29,7 @@ function project(envs: string[] = ["dev", "staging", "prod"], name = "shop-api")
 /** A listing (byte-sorted, like the API) and an in-memory reader over it. */
 function artifacts(contents: Record<string, string>) {
   const files = Object.keys(contents).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  const read = async (p: string) => (Object.prototype.hasOwnProperty.call(contents, p) ? contents[p] : null);
+  const read = async (p: string) => (Object.hasOwn(contents, p) ? contents[p] : null);
   return { files, read };
 }
 
@@ -113,14 +113,14 @@ describe("environmentStates image (SPEC §11.1)", () => {
   it("skips the placeholder marker and uses the deployment manifest", async () => {
     const a = artifacts({
       "build/image.txt": "local/shop-api:build00000001\n",
-      "deploy/staging/deployment.yaml": deployment("local/shop-api:abc@sha256:" + "a".repeat(64)),
+      "deploy/staging/deployment.yaml": deployment(`local/shop-api:abc@sha256:${"a".repeat(64)}`),
       "deploy/staging/rendered.yaml": "x",
       "repos/manifests/overlays/staging/image.txt": "local/shop-api:latest\n",
     });
     const states = await environmentStates({ project: project(), ...a });
     expect(states[1]).toMatchObject({
       name: "staging",
-      image: "local/shop-api:abc@sha256:" + "a".repeat(64),
+      image: `local/shop-api:abc@sha256:${"a".repeat(64)}`,
       image_source: "deployment manifest",
     });
   });

@@ -32,7 +32,7 @@ function project(status: Partial<ProjectStatus> = {}, envs: string[] = ["dev", "
 
 function artifacts(contents: Record<string, string>) {
   const files = Object.keys(contents).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  const read = async (p: string) => (Object.prototype.hasOwnProperty.call(contents, p) ? contents[p] : null);
+  const read = async (p: string) => (Object.hasOwn(contents, p) ? contents[p] : null);
   return { files, read };
 }
 

@@ -36,7 +36,7 @@ function project(status: Partial<ProjectStatus> = {}): Project {
 
 function artifacts(contents: Record<string, string>) {
   const files = Object.keys(contents).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  const read = async (p: string) => (Object.prototype.hasOwnProperty.call(contents, p) ? contents[p] : null);
+  const read = async (p: string) => (Object.hasOwn(contents, p) ? contents[p] : null);
   return { files, read };
 }
 

@@ -22,7 +22,7 @@ function isWrongSequence(err: unknown): boolean {
 /** Read a JSON value; null when absent or deleted. */
 export async function getJson<T>(kv: KV, key: string): Promise<Versioned<T> | null> {
   const e = await kv.get(key);
-  if (!e || e.operation !== "PUT" || e.value.length === 0) return null;
+  if (e?.operation !== "PUT" || e.value.length === 0) return null;
   return { value: e.json<T>(), revision: e.revision };
 }
 

@@ -220,20 +220,18 @@ describe("registration create → update → delete over real NATS, git and file
     expect(r.body.project.spec.environments).toEqual({ dev: { vars: { LOG_LEVEL: "trace" } }, qa: { vars: {} } });
     const conflict = await call(sw.base, "DELETE", `/api/projects/${projectId}`);
     expect(conflict.status).toBe(409);
-    {
-      expect(conflict.body).toMatchObject({
-        accepted: false,
-        project_id: projectId,
-        requested_kind: "delete",
-        active_op: { id: r.body.op.id, kind: "update" },
-        next_step: "wait for the active operation to reach done or error, then retry",
-        error: { code: "CONFLICT_ACTIVE_OPERATION" },
-      });
-      expect(conflict.body.reason).toMatch(
-        /^project already has an active operation \(update [0-9a-f]{32}, status (queued|running)\); wait for it to finish and retry$/,
-      );
-      expect(conflict.body.error.message).toBe(conflict.body.reason);
-    }
+    expect(conflict.body).toMatchObject({
+      accepted: false,
+      project_id: projectId,
+      requested_kind: "delete",
+      active_op: { id: r.body.op.id, kind: "update" },
+      next_step: "wait for the active operation to reach done or error, then retry",
+      error: { code: "CONFLICT_ACTIVE_OPERATION" },
+    });
+    expect(conflict.body.reason).toMatch(
+      /^project already has an active operation \(update [0-9a-f]{32}, status (queued|running)\); wait for it to finish and retry$/,
+    );
+    expect(conflict.body.error.message).toBe(conflict.body.reason);
     const op = await waitForOp(sw.base, r.body.op.id);
     expect(op.status).toBe("done");
     const dir = join(dirs.artifactsRoot, projectId, "repos/manifests");

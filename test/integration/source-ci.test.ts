@@ -106,7 +106,7 @@ describe("git hooks and the source webhook", () => {
   it("refuses forged signatures and dedupes delivery ids", async () => {
     const forged = await post(
       { project_id: "hooked", branch: "main", commit: "abc" },
-      { "X-Paas-Signature-256": "sha256=" + "0".repeat(64) },
+      { "X-Paas-Signature-256": `sha256=${"0".repeat(64)}` },
     );
     expect(forged.status).toBe(401);
     expect(forged.body.error).toEqual({ code: "INVALID_SIGNATURE", message: "invalid webhook signature" });

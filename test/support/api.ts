@@ -21,7 +21,7 @@ export async function call<T = any>(
     signal: AbortSignal.timeout(15_000),
   });
   const text = await res.text();
-  let parsed: any = undefined;
+  let parsed: any;
   try {
     parsed = text ? JSON.parse(text) : undefined;
   } catch {
@@ -73,8 +73,7 @@ export async function readSse(
       const { done, value } = await reader.read();
       if (done) break;
       buf += dec.decode(value, { stream: true });
-      let idx;
-      while ((idx = buf.indexOf("\n\n")) >= 0) {
+      for (let idx = buf.indexOf("\n\n"); idx >= 0; idx = buf.indexOf("\n\n")) {
         const block = buf.slice(0, idx);
         buf = buf.slice(idx + 2);
         const f: SseFrame = {};

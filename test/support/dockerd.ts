@@ -201,7 +201,7 @@ export interface TarFile {
 }
 
 function octal(value: number, width: number): string {
-  return value.toString(8).padStart(width - 1, "0") + "\0";
+  return `${value.toString(8).padStart(width - 1, "0")}\0`;
 }
 
 /** A minimal POSIX ustar archive of regular files (names ≤ 100 bytes). */

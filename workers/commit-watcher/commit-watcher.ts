@@ -95,7 +95,7 @@ export class CommitWatcher {
     this.checking.add(projectId);
     try {
       const head = await readHead(this.repoOf(projectId));
-      if (!head || head.branch !== "main" || head.subject.trim().startsWith("platform-sync:")) return;
+      if (head?.branch !== "main" || head.subject.trim().startsWith("platform-sync:")) return;
       if (this.lastSeen.get(projectId) === head.sha) return;
       const outcome = await this.o.onCommit({ projectId, sha: head.sha, subject: head.subject });
       if (outcome !== "retry") this.lastSeen.set(projectId, head.sha);

@@ -143,7 +143,10 @@ async function writeNestedTree(dir: string, files: FlatEntry[]): Promise<string>
     let node = root;
     for (const part of parts.slice(0, -1)) {
       let child = node.dirs.get(part);
-      if (!child) node.dirs.set(part, (child = { files: [], dirs: new Map() }));
+      if (!child) {
+        child = { files: [], dirs: new Map() };
+        node.dirs.set(part, child);
+      }
       node = child;
     }
     node.files.push({ ...file, path: parts[parts.length - 1] });

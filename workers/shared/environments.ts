@@ -1,6 +1,6 @@
 import type { ProjectSpec } from "./spec-types.js";
 
-export const ENV_NAME_PATTERN = /^[a-z][a-z0-9_\-]*[a-z0-9]$/;
+export const ENV_NAME_PATTERN = /^[a-z][a-z0-9_-]*[a-z0-9]$/;
 
 /** `prod` and `production` are production environments (SPEC §0.1). */
 export function isProduction(env: string): boolean {
@@ -15,9 +15,9 @@ export function resolveEnvironment(spec: Pick<ProjectSpec, "environments">, raw:
   const v = (raw ?? "").trim().toLowerCase();
   if (v === "") return null;
   if (v === "dev") return "dev";
-  if (Object.prototype.hasOwnProperty.call(spec.environments, v)) return v;
+  if (Object.hasOwn(spec.environments, v)) return v;
   if (isProduction(v)) {
-    for (const c of ["prod", "production"]) if (Object.prototype.hasOwnProperty.call(spec.environments, c)) return c;
+    for (const c of ["prod", "production"]) if (Object.hasOwn(spec.environments, c)) return c;
   }
   return null;
 }

@@ -58,7 +58,7 @@ function field(obj: Json, key: string): unknown {
 
 /** RFC 6901 pointer from path segments. */
 export function jsonPointer(segments: readonly (string | number)[]): string {
-  return segments.map((s) => "/" + String(s).replaceAll("~", "~0").replaceAll("/", "~1")).join("");
+  return segments.map((s) => `/${String(s).replaceAll("~", "~0").replaceAll("/", "~1")}`).join("");
 }
 
 function parsePointer(pointer: string): string[] {
@@ -123,7 +123,10 @@ export function normalizeSpec(raw: unknown): { spec?: Json; typeErrors: SpecErro
     } else {
       const seen = new Set<string>();
       caps.forEach((c, i) => {
-        if (typeof c !== "string") return void typeError(["capabilities", i], "a string");
+        if (typeof c !== "string") {
+          typeError(["capabilities", i], "a string");
+          return;
+        }
         const t = c.trim();
         if (t !== "") seen.add(t); // a Set keeps first-occurrence order
       });
@@ -352,5 +355,5 @@ export function specToYaml(spec: ProjectSpec): string {
     `  ingress: ${yamlScalar(spec.networkPolicies.ingress)}`,
     `  egress: ${yamlScalar(spec.networkPolicies.egress)}`,
   );
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }

@@ -27,7 +27,7 @@ export function parseBuildkitAddr(addr: string): BuildkitAddress {
     return { scheme, path: rest, raw };
   }
   if (scheme === "tcp") {
-    const hp = /^(?:\[([0-9a-fA-F:.%a-zA-Z]+)\]|([^:/\[\]?#@]+)):(\d{1,5})\/?$/.exec(rest);
+    const hp = /^(?:\[([0-9a-fA-F:.%a-zA-Z]+)\]|([^:/[\]?#@]+)):(\d{1,5})\/?$/.exec(rest);
     if (!hp) throw new BuildkitAddressError(`invalid buildkit address "${addr}": expected tcp://HOST:PORT`);
     const port = Number(hp[3]);
     if (port < 1 || port > 65535)

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { StepError, TransientStepError } from "../../types.js";
-import { BuildkitAddressError, parseBuildkitAddr, type BuildkitAddress } from "./address.js";
+import { type BuildkitAddressError, parseBuildkitAddr, type BuildkitAddress } from "./address.js";
 import { breakerFor, type CircuitBreaker } from "./circuit-breaker.js";
 import { BuildkitClient, type StatusResponse } from "./control.js";
 import { GrpcError, GrpcStatus } from "./grpc.js";

@@ -211,7 +211,8 @@ export interface ListWorkersResponse {
 
 // ---- encode / decode --------------------------------------------------------------------------------------------
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: protobufjs decodes to untyped objects; the mappers below type them.
+type Obj = Record<string, any>;
 
 const TO_OBJECT: protobuf.IConversionOptions = { longs: Number, arrays: true, objects: true, defaults: false };
 

@@ -131,7 +131,7 @@ export async function startFakeDaemon(opts: FakeDaemonOptions): Promise<FakeDaem
       track(s);
       upgradeRequests.push(await readHead(s));
       if (!statusLine.startsWith("101")) {
-        s.end(upgradeHead.replace("\r\n\r\n", "\r\nContent-Type: text/plain\r\n\r\n") + "no upgrade for you\n");
+        s.end(`${upgradeHead.replace("\r\n\r\n", "\r\nContent-Type: text/plain\r\n\r\n")}no upgrade for you\n`);
         return;
       }
       s.write(upgradeHead);

@@ -1,4 +1,4 @@
-import http2 from "node:http2";
+import type http2 from "node:http2";
 import { afterEach, describe, expect, it } from "vitest";
 import { connectBuildkit } from "./transport.js";
 import {

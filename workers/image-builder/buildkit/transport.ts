@@ -172,7 +172,7 @@ function dockerUpgrade(
             ),
           );
         }
-        const upgrade = (head.headers["upgrade"] ?? "").toLowerCase();
+        const upgrade = (head.headers.upgrade ?? "").toLowerCase();
         if (upgrade && upgrade !== "h2c")
           return reject(new BuildkitConnectError(addr, `docker /grpc upgrade: unexpected protocol ${upgrade}`));
         resolve({ socket, leftover: head.leftover });
