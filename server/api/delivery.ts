@@ -21,11 +21,32 @@ function bool(body: Record<string, unknown>, field: string): boolean | undefined
 }
 
 /** INVALID_JSON → PROJECT_ID_REQUIRED → 404 (SPEC §4.3–4.8 common prefix). */
+/** The envelope fields of the delivery bodies and their JSON types (SPEC §4.3–4.8). */
+const FIELD_TYPES: Record<string, "string" | "boolean"> = {
+  project_id: "string",
+  environment: "string",
+  from_env: "string",
+  to_env: "string",
+  release_id: "string",
+  scope: "string",
+  override: "boolean",
+};
+
+/** A JSON object body whose known fields have their JSON types; otherwise 400 INVALID_JSON first (SPEC §0.2). */
+async function readEnvelope(c: Context<AppEnv>): Promise<Record<string, unknown>> {
+  const body = await readJsonObject(c);
+  const errors = Object.entries(FIELD_TYPES)
+    .filter(([k, t]) => body[k] !== undefined && body[k] !== null && typeof body[k] !== t)
+    .map(([k, t]) => ({ path: `/${k}`, message: `${k} must be a ${t}` }));
+  if (errors.length) throw invalidJson(errors);
+  return body;
+}
+
 async function readRequest(
   c: Context<AppEnv>,
   d: ApiDeps,
 ): Promise<{ body: Record<string, unknown>; project: Project }> {
-  const body = await readJsonObject(c);
+  const body = await readEnvelope(c);
   const projectId = (str(body, "project_id") ?? "").trim();
   if (projectId === "") throw new ApiError(400, "PROJECT_ID_REQUIRED", "project_id required");
   if (PROJECT_ID_PATTERN.test(projectId)) c.set("auditProject", projectId);
@@ -49,7 +70,7 @@ export function registerDeliveryRoutes(app: App, d: ApiDeps): void {
 
   route(app, "/api/events/deployment", {
     POST: async (c) => {
-      const body = await readJsonObject(c);
+      const body = await readEnvelope(c);
       const projectId = (str(body, "project_id") ?? "").trim();
       if (projectId === "") throw new ApiError(400, "PROJECT_ID_REQUIRED", "project_id required");
       const env = (str(body, "environment") ?? "").trim().toLowerCase() || "dev";

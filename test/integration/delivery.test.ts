@@ -485,3 +485,22 @@ describe("read models", () => {
     expect((await call(sw.base, "GET", "/api/projects/ghost/journey")).status).toBe(404);
   });
 });
+
+describe("delivery envelopes", () => {
+  it("answers INVALID_JSON for a wrongly typed field before any other check", async () => {
+    const cases: [string, object][] = [
+      ["/api/events/deployment", { environment: 5 }],
+      ["/api/events/promotion", { project_id: "ghost", from_env: "dev", to_env: 5 }],
+      ["/api/events/release", { project_id: 7 }],
+      ["/api/events/promotion/preview", { project_id: "ghost", from_env: [] }],
+      ["/api/events/rollback", { project_id: "ghost", override: "yes" }],
+      ["/api/events/rollback/preview", { project_id: "ghost", scope: {} }],
+    ];
+    for (const [path, body] of cases) {
+      const r = await call(sw.base, "POST", path, body);
+      expect(r.status, path).toBe(400);
+      expect(r.body.error.code, path).toBe("INVALID_JSON");
+      expect(r.body.error.details.errors.length, path).toBe(1);
+    }
+  });
+});
