@@ -24,7 +24,13 @@ import {
   BuildContextRegistry,
   startHttpServer,
 } from "../server/http/index.js";
-import { registerApiRoutes, registerAuditRoutes, type ApiDeps, type NatsInfo } from "../server/api/index.js";
+import {
+  OpEventHub,
+  registerApiRoutes,
+  registerAuditRoutes,
+  type ApiDeps,
+  type NatsInfo,
+} from "../server/api/index.js";
 import { AuditLog, auditTrail } from "../server/audit/index.js";
 import { Metrics } from "../server/metrics/index.js";
 import type { EngineObserver } from "../server/engine/index.js";
@@ -85,7 +91,8 @@ async function main(config: Config, log: Logger): Promise<void> {
   if (supervisor) log.info({}, `NATS store dir: ${supervisor.storeDir} (${config.nats.storeMode})`);
 
   const handles: JetStreamHandles = await provisionJetStream(nc, supervisor ? 1 : config.nats.replicas);
-  const stores = createStores(nc, handles);
+  const stores = createStores(nc, handles, log);
+  await stores.startCaches();
   await mkdir(config.artifactsRoot, { recursive: true, mode: 0o750 });
 
   const builder = await resolveBuilderMode(config.builder.modeRaw, () => probeBuildkit(config.builder.buildkitAddr));
@@ -169,6 +176,7 @@ async function main(config: Config, log: Logger): Promise<void> {
     readiness: () => readinessChecks(nc, handles.jsm),
     log,
     sseStreams,
+    eventHub: new OpEventHub(stores.events),
   };
   const app = createApp({
     auth,
@@ -253,6 +261,7 @@ async function main(config: Config, log: Logger): Promise<void> {
     await watcher?.stop();
     await engine.stop(SHUTDOWN_GRACE_MS);
     await closing;
+    stores.stopCaches();
     await nc.drain().catch(() => undefined);
     await supervisor?.stop();
     log.info({}, "stopped");

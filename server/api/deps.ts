@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { AppEnv, Authenticator } from "../http/index.js";
 import type { Config } from "../config/index.js";
+import type { OpEventHub } from "./op-event-hub.js";
 import { ApiError, notFound } from "../http/index.js";
 import type { Project } from "../store/index.js";
 import { PROJECT_ID_PATTERN } from "../../workers/shared/ids.js";
@@ -30,6 +31,8 @@ export interface ApiDeps {
   log: { info(o: object, m?: string): void; warn(o: object, m?: string): void; error(o: object, m?: string): void };
   /** Open SSE streams register here so shutdown can end them. */
   sseStreams: Set<() => void>;
+  /** Shared per-op event readers for SSE streams. */
+  eventHub: OpEventHub;
 }
 
 /** The caller's address as the socket saw it. */

@@ -13,6 +13,7 @@ import { registerJourneyRoutes } from "./journey.js";
 export type { ApiDeps, NatsInfo } from "./deps.js";
 export { systemInfo } from "./system.js";
 export { registerAuditRoutes } from "./audit.js";
+export { OpEventHub } from "./op-event-hub.js";
 
 /** Mount every API area on the app. */
 export function registerApiRoutes(app: App, d: ApiDeps): void {

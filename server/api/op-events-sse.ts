@@ -72,12 +72,29 @@ function heartbeatOf(last: OpEvent, lastSeq: number): OpEvent {
  * live events read from the stream at the client's pace; ends after the terminal event.
  */
 export async function streamOpEvents(c: Context<AppEnv>, d: ApiDeps, op: StoredOp): Promise<Response> {
-  const events = d.stores.events;
+  const feed = d.eventHub.acquire(op.id);
+  let released = false;
+  const release = () => {
+    if (!released) {
+      released = true;
+      feed.release();
+    }
+  };
+  try {
+    await feed.ready;
+  } catch (err) {
+    release();
+    throw err;
+  }
   const k = resumePoint(c.req.header("last-event-id"), c.req.query("last_event_id"));
-  const [first, last] = await Promise.all([events.next(op.id, 1), events.last(op.id)]);
+  const stored = feed.events;
+  const first = stored[0] ?? null;
+  const lastIndex = stored.length - 1;
+  const last = stored[lastIndex] ?? null;
   const terminalOp = op.status === "done" || op.status === "error";
   const terminalSeq = last && TERMINAL_EVENTS.has(last.name) ? last.payload.sequence : undefined;
   if (terminalOp && k !== null && terminalSeq !== undefined && k >= terminalSeq) {
+    release();
     return new Response(null, { status: 204, headers: { "X-Request-Id": c.get("requestId") } });
   }
   const o = first?.payload.sequence ?? 0;
@@ -87,12 +104,7 @@ export async function streamOpEvents(c: Context<AppEnv>, d: ApiDeps, op: StoredO
   const encoder = new TextEncoder();
   let closed = false;
   let wake: (() => void) | null = null;
-  let pending = false;
-  const signalWake = () => {
-    pending = true;
-    wake?.();
-  };
-  const closers: (() => void)[] = [];
+  const closers: (() => void)[] = [release];
   const close = () => {
     if (closed) return;
     closed = true;
@@ -110,30 +122,28 @@ export async function streamOpEvents(c: Context<AppEnv>, d: ApiDeps, op: StoredO
           close();
         }
       };
-      const sub = events.watch(op.id, signalWake);
-      closers.push(() => sub.unsubscribe());
+      closers.push(feed.onAppend(() => wake?.()));
       d.sseStreams.add(close);
       closers.push(() => d.sseStreams.delete(close));
       c.req.raw.signal?.addEventListener("abort", close, { once: true });
 
       void (async () => {
-        let lastSent: OpEvent;
+        let lastSent: OpEvent = snapshotPayload(op, n);
         let lastSeq: number;
-        let cursor: number;
+        // Index into the shared feed: replay starts at its beginning, a snapshot after what it covers.
+        let index: number;
         write("retry: 2000\n\n");
         if (replay) {
           lastSeq = k!;
-          cursor = first!.streamSeq;
-          lastSent = snapshotPayload(op, n);
+          index = 0;
         } else {
-          lastSent = snapshotPayload(op, n);
           lastSeq = n;
           write(frame("op.bootstrap", lastSent));
           if (terminalOp && last && terminalSeq !== undefined) {
             write(frame(last.name, last.payload, last.payload.sequence));
             close();
           }
-          cursor = last ? last.streamSeq + 1 : 1;
+          index = lastIndex + 1;
         }
         if (!closed) {
           const heartbeat = setInterval(
@@ -144,23 +154,18 @@ export async function streamOpEvents(c: Context<AppEnv>, d: ApiDeps, op: StoredO
         }
         try {
           while (!closed) {
-            pending = false;
-            for (
-              let e = await events.next(op.id, cursor);
-              e && !closed;
-              e = closed ? null : await events.next(op.id, cursor)
-            ) {
-              cursor = e.streamSeq + 1;
+            while (!closed && index < feed.events.length) {
+              const e = feed.events[index++];
               if (e.payload.sequence <= lastSeq) continue;
               write(frame(e.name, e.payload, e.payload.sequence));
               lastSent = e.payload;
               lastSeq = e.payload.sequence;
               if (TERMINAL_EVENTS.has(e.name)) close();
             }
-            if (closed || pending) continue;
+            if (closed) break;
             await new Promise<void>((resolve) => {
               wake = resolve;
-              if (pending || closed) resolve();
+              if (closed || index < feed.events.length) resolve();
             });
             wake = null;
           }

@@ -1,5 +1,14 @@
 import type { ApiDeps } from "./deps.js";
-import { SESSION_COOKIE, json, optionalString, readJsonObject, route, unauthorized, type App } from "../http/index.js";
+import {
+  tokenFingerprint,
+  SESSION_COOKIE,
+  json,
+  optionalString,
+  readJsonObject,
+  route,
+  unauthorized,
+  type App,
+} from "../http/index.js";
 
 /** `/api/session` (SPEC §4.13): the UI's cookie login. */
 export function registerSessionRoutes(app: App, d: ApiDeps): void {
@@ -10,7 +19,9 @@ export function registerSessionRoutes(app: App, d: ApiDeps): void {
       const body = await readJsonObject(c);
       if (!d.auth.enabled) return json(c, 200, { auth_enabled: false, authenticated: true });
       const token = optionalString(body, "token") ?? "";
-      if (!d.auth.matchToken(token)) throw unauthorized();
+      const matched = d.auth.matchToken(token);
+      if (!matched) throw unauthorized();
+      c.set("actor", `session:${tokenFingerprint(matched)}`);
       const secure = new URL(c.req.url).protocol === "https:" ? "; Secure" : "";
       const res = json(c, 200, { auth_enabled: true, authenticated: true });
       res.headers.set(

@@ -1,7 +1,7 @@
 import { headers } from "@nats-io/nats-core";
 import type { JetStreamClient, JetStreamManager, StoredMsg } from "@nats-io/jetstream";
 import { STREAMS } from "../broker/index.js";
-import { newId32, nowIso } from "../../workers/shared/ids.js";
+import { newId32, nowIso, PROJECT_ID_PATTERN } from "../../workers/shared/ids.js";
 
 /** One audit record (SPEC §12.4). */
 export interface AuditRecord {
@@ -40,8 +40,9 @@ export function decodeCursor(cursor: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
+/** `paas.audit.<projectId>`; ids that are not valid project ids (they may hold spaces, `.` or `>`) go to `_`. */
 function subjectFor(projectId?: string): string {
-  return `paas.audit.${projectId || "_"}`;
+  return `paas.audit.${projectId && PROJECT_ID_PATTERN.test(projectId) ? projectId : "_"}`;
 }
 
 /**

@@ -24,7 +24,7 @@ export class CiTrigger {
 
   /** Throws ProjectNotFoundError (8), ActiveOperationError (10, claim released) or EnqueueError. */
   async trigger(req: CiRequest): Promise<CiResult> {
-    if (!(await this.stores.projects.get(req.projectId))) throw new ProjectNotFoundError(req.projectId);
+    if (!(await this.stores.projects.exists(req.projectId))) throw new ProjectNotFoundError(req.projectId);
     if (!(await this.stores.commits.claim(req.projectId, req.commit))) {
       return { accepted: false, reason: "ignored: commit already processed" };
     }

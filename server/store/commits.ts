@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { KV } from "@nats-io/kv";
 import { createJson, getJson, RevisionConflictError, updateJson } from "./kv-json.js";
+import { KvCache } from "./kv-cache.js";
 import { nowIso } from "../../workers/shared/ids.js";
 
 export type CommitStatus = "pending" | "enqueued" | "succeeded" | "failed";
@@ -24,19 +25,33 @@ export function commitKey(commit: string): string {
  * `claim` is an atomic create (or a CAS over a failed/stale entry): of two racing claims one wins.
  */
 export class CommitStore {
+  /** Mirror used to answer duplicates without a round trip; a miss always goes to the KV. */
+  readonly cache: KvCache<CommitEntry>;
+
   constructor(
     private readonly kv: KV,
     private readonly now: () => number = Date.now,
-  ) {}
+    log: { warn(obj: object, msg?: string): void } = { warn() {} },
+  ) {
+    this.cache = new KvCache<CommitEntry>(kv, log);
+  }
 
   private key(projectId: string, commit: string): string {
     return `${projectId}.${commitKey(commit)}`;
+  }
+
+  private isDuplicate(e: CommitEntry): boolean {
+    return (
+      e.status !== "failed" && !(e.status === "pending" && this.now() - Date.parse(e.updated_at) >= PENDING_TTL_MS)
+    );
   }
 
   /** True when the commit is new (now `pending`), false when it is a duplicate. Blank commits always pass. */
   async claim(projectId: string, commit: string): Promise<boolean> {
     if (commit === "") return true;
     const key = this.key(projectId, commit);
+    const mirrored = this.cache.get(key);
+    if (mirrored && this.isDuplicate(mirrored.value)) return false;
     const pending: CommitEntry = { commit, status: "pending", updated_at: nowIso() };
     const cur = await getJson<CommitEntry>(this.kv, key);
     try {
@@ -44,9 +59,7 @@ export class CommitStore {
         await createJson(this.kv, key, pending);
         return true;
       }
-      const e = cur.value;
-      const stale = e.status === "pending" && this.now() - Date.parse(e.updated_at) >= PENDING_TTL_MS;
-      if (e.status !== "failed" && !stale) return false;
+      if (this.isDuplicate(cur.value)) return false;
       await updateJson(this.kv, key, pending, cur.revision);
       return true;
     } catch (err) {

@@ -30,21 +30,29 @@ export interface Stores {
   deliveries: DeliveryStore;
   /** Remove every per-project record a delete leaves behind (SPEC §3.7); op and release records stay. */
   forgetProject(projectId: string): Promise<void>;
+  /** Load and follow the in-memory mirrors (project list, commit dedupe). */
+  startCaches(): Promise<void>;
+  stopCaches(): void;
 }
 
 /** Build the stores over provisioned JetStream handles. */
-export function createStores(nc: NatsConnection, h: JetStreamHandles): Stores {
-  const projects = new ProjectStore(h.kv.projects);
+export function createStores(
+  nc: NatsConnection,
+  h: JetStreamHandles,
+  log: { warn(obj: object, msg?: string): void } = { warn() {} },
+): Stores {
+  const projects = new ProjectStore(h.kv.projects, log);
   const ops = new OpStore(h.kv.ops);
   const releases = new ReleaseStore(h.kv.releases);
-  const secrets = new WebhookSecrets(h.kv.secrets);
+  const secrets = new WebhookSecrets(h.kv.secrets, log);
+  const commits = new CommitStore(h.kv.commits, Date.now, log);
   return {
     projects,
     ops,
     events: new OpEventStore(nc, h.js, h.jsm),
     releases,
     secrets,
-    commits: new CommitStore(h.kv.commits),
+    commits,
     deliveries: new DeliveryStore(h.kv.deliveries),
     async forgetProject(projectId) {
       await ops.deleteIndex(projectId);
@@ -52,6 +60,14 @@ export function createStores(nc: NatsConnection, h: JetStreamHandles): Stores {
       for (const k of await listKeys(h.kv.commits, `${projectId}.>`)) await h.kv.commits.purge(k);
       await secrets.delete(projectId);
       await projects.delete(projectId);
+    },
+    async startCaches() {
+      await Promise.all([projects.cache.start(), commits.cache.start(), secrets.cache.start()]);
+    },
+    stopCaches() {
+      projects.cache.stop();
+      commits.cache.stop();
+      secrets.cache.stop();
     },
   };
 }

@@ -2,13 +2,24 @@ import type { KV } from "@nats-io/kv";
 import { randomBytes } from "node:crypto";
 import type { SecretStore } from "../../workers/types.js";
 import { createJson, getJson, RevisionConflictError } from "./kv-json.js";
+import { KvCache } from "./kv-cache.js";
 import { nowIso } from "../../workers/shared/ids.js";
 
 /** Webhook secrets in `paas_secrets` (SPEC §6.3). */
 export class WebhookSecrets implements SecretStore {
-  constructor(private readonly kv: KV) {}
+  /** Mirror for the webhook's signature check (one lookup per delivery). */
+  readonly cache: KvCache<{ secret: string }>;
+
+  constructor(
+    private readonly kv: KV,
+    log: { warn(obj: object, msg?: string): void } = { warn() {} },
+  ) {
+    this.cache = new KvCache<{ secret: string }>(kv, log);
+  }
 
   async get(projectId: string): Promise<string | null> {
+    const mirrored = this.cache.get(`webhook.${projectId}`);
+    if (mirrored) return mirrored.value.secret;
     return (await getJson<{ secret: string }>(this.kv, `webhook.${projectId}`))?.value.secret ?? null;
   }
 
