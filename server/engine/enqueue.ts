@@ -111,6 +111,8 @@ export class Enqueuer {
         }
         if (!opStored) {
           if (!req.input.spec && !req.newSpec) op.input.spec = cur.value.spec;
+          // The op exists from the moment it passed the active-op check (no overlap with the previous op).
+          op.requested = nowIso();
           await this.stores.ops.create(op);
           opStored = true;
         }

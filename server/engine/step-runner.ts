@@ -8,12 +8,13 @@ import {
   type JsMsg,
 } from "@nats-io/jetstream";
 import { STREAMS } from "../broker/index.js";
-import type { Stores, StoredOp, OpStep } from "../store/index.js";
+import type { Operation, OpEventName, Stores, StoredOp, OpStep } from "../store/index.js";
 import { toOperation } from "../store/index.js";
 import {
   StepError,
   type BuildContextServer,
   type StepContext,
+  type StepResult,
   type StepSettings,
   type Worker,
   type WorkerName,
@@ -24,14 +25,13 @@ import { STEP_ORDER, consumerGroup, retryDelayMs, type WorkMessage } from "./ste
 import { publishWork } from "./enqueue.js";
 import {
   emit,
-  emitTerminal,
   replaceProjectSpec,
   repairTerminal,
   settleProject,
   type EngineLogger,
   type EngineObserver,
 } from "./lifecycle.js";
-import { eventArtifacts, hintFor } from "./payloads.js";
+import { eventArtifacts, hintFor, type EventBody } from "./payloads.js";
 
 export interface RunnerOptions {
   stores: Stores;
@@ -171,7 +171,9 @@ export class StepRunner {
     if (!cur) return { ack: true };
     let op = cur.value;
     if (op.status === "done" || op.status === "error") {
-      await repairTerminal(stores, op);
+      // A crash may have cut the end of the op short: finish its events (nothing is sent twice).
+      if (op.steps.length > 0) await this.finishStep(op, op.steps.length - 1);
+      else await repairTerminal(stores, op);
       return { ack: true };
     }
     const order = STEP_ORDER[op.kind];
@@ -179,8 +181,9 @@ export class StepRunner {
     if (idx < 0 || op.steps.length < idx || op.steps.length > idx + 1) return { ack: true };
     const existing = op.steps[idx] as OpStep | undefined;
     if (existing && existing.ended_at !== ZERO_TIME && !existing.error) {
-      // Redelivered work for a step that already ended: just advance (SPEC §3.6).
-      await this.advance(op, idx);
+      // Redelivered work for a step that already ended: complete its events if a crash cut them off, then
+      // advance (SPEC §3.6).
+      await this.finishStep(op, idx);
       return { ack: true };
     }
     const worker = this.byName.get(work.step);
@@ -204,18 +207,9 @@ export class StepRunner {
 
     const ctx = this.context(op, worker, attempt, signal);
     const t0 = performance.now();
+    let result: StepResult;
     try {
-      const result = await worker.run(ctx);
-      this.o.observer?.stepEnded?.(op, worker.name, "ok", (performance.now() - t0) / 1000);
-      if (result.projectSpec) await replaceProjectSpec(stores, op, result.projectSpec);
-      await this.completeStep(
-        op,
-        idx,
-        result.message,
-        normalizeArtifacts(result.artifacts),
-        Math.round(performance.now() - t0),
-      );
-      return { ack: true };
+      result = await worker.run(ctx);
     } catch (err) {
       if (signal.aborted) return { nakDelayMs: 0 };
       const reason = (err as Error)?.message ?? String(err);
@@ -235,9 +229,17 @@ export class StepRunner {
         : reason;
       this.o.log.warn({ op_id: op.id, worker: worker.name, err: message }, "step failed");
       const artifacts = err instanceof StepError ? normalizeArtifacts(err.artifacts) : [];
-      await this.failStep(op, idx, worker, message, Math.round(performance.now() - t0), artifacts);
+      await withRetries(() => this.failStep(op, idx, worker, message, Math.round(performance.now() - t0), artifacts));
       return { ack: true };
     }
+    // The work is done: recording it is retried on its own, so a broker hiccup never runs the step again.
+    this.o.observer?.stepEnded?.(op, worker.name, "ok", (performance.now() - t0) / 1000);
+    const durationMs = Math.round(performance.now() - t0);
+    await withRetries(async () => {
+      if (result.projectSpec) await replaceProjectSpec(stores, op, result.projectSpec);
+      await this.completeStep(op, idx, result.message, normalizeArtifacts(result.artifacts), durationMs);
+    });
+    return { ack: true };
   }
 
   private context(op: StoredOp, worker: Worker, attempt: number, signal: AbortSignal): StepContext {
@@ -307,28 +309,76 @@ export class StepRunner {
     const updated = await this.o.stores.ops.mutate(op.id, (o) => {
       const steps = [...o.steps];
       const s = steps[idx];
-      if (!s || s.ended_at !== ZERO_TIME) return undefined;
+      if (!s || s.ended_at !== ZERO_TIME) return undefined; // already recorded by an earlier attempt
       steps[idx] = { ...s, ended_at: nowIso(), message, ...(artifacts.length ? { artifacts } : {}) };
       return last ? { ...o, steps, status: "done", finished: nowIso() } : { ...o, steps };
     });
     if (!updated) return;
-    const after = updated.value;
+    await this.finishStep(updated.value, idx, durationMs);
+  }
+
+  /**
+   * Emit whatever is still missing of a recorded step end — step.ended, step.artifacts, and for the last step
+   * or a failure the terminal events — settle the project, then hand the next step its work. Safe to call
+   * again after a crash or a failed publish: events already stored are not sent twice.
+   */
+  private async finishStep(after: StoredOp, idx: number, durationMs = 0): Promise<void> {
+    const stores = this.o.stores;
+    const step = after.steps[idx];
     const view = toOperation(after);
+    const failed = after.status === "error" && Boolean(step.error);
+    const lastStep = idx === STEP_ORDER[after.kind].length - 1;
     const stepFields = {
-      worker: STEP_ORDER[op.kind][idx],
+      worker: step.worker,
       step_index: idx + 1,
-      message,
-      duration_ms: durationMs,
-      artifacts: eventArtifacts(artifacts),
+      message: step.message,
+      ...(step.error ? { error: step.error, hint: hintFor(step.error) } : {}),
+      duration_ms: durationMs || Math.max(0, Date.parse(step.ended_at) - Date.parse(step.started_at)),
+      artifacts: eventArtifacts(step.artifacts),
     };
-    // Step events carry the running status; the op's terminal status follows in its own events.
-    const stepView = last ? { ...view, status: "running" as const } : view;
-    await emit(this.o.stores, "step.ended", stepView, stepFields);
-    if (artifacts.length) await emit(this.o.stores, "step.artifacts", stepView, stepFields);
-    if (last) {
-      // Settle the project first, so a client that sees the terminal event reads the final project state.
-      await settleProject(this.o.stores, after);
-      await emitTerminal(this.o.stores, view);
+    // Step events carry the running status on success; the op's terminal status follows in its own events.
+    const stepView = failed ? view : { ...view, status: "running" as const };
+    const planned: { name: OpEventName; fields: Partial<EventBody>; view: Operation }[] = [];
+    if (failed)
+      planned.push({ name: "op.status", fields: { message: "operation status updated", error: after.error }, view });
+    planned.push({ name: "step.ended", fields: stepFields, view: stepView });
+    if (step.artifacts?.length) planned.push({ name: "step.artifacts", fields: stepFields, view: stepView });
+    const terminalFrom = planned.length;
+    if (failed) {
+      planned.push({
+        name: "op.failed",
+        fields: { message: "operation failed", error: after.error, hint: hintFor(after.error ?? "") },
+        view,
+      });
+    } else if (lastStep) {
+      planned.push({ name: "op.status", fields: { message: "operation status updated" }, view });
+      planned.push({ name: "op.completed", fields: { message: "operation completed", progress_percent: 100 }, view });
+    }
+    // Where did an earlier attempt stop? Events of one op are only published by the handler of its step.
+    const stored = await stores.events.last(after.id);
+    let from = 0;
+    if (stored) {
+      const at = planned.findIndex((p, i) => {
+        if (p.name !== stored.name) return false;
+        if (p.name === "op.status") return stored.payload.status === (i === 0 && failed ? "error" : "done");
+        if (p.name === "step.ended" || p.name === "step.artifacts") return stored.payload.worker === step.worker;
+        return true;
+      });
+      if (at >= 0) from = at + 1;
+      // A later step already reported: this step's events are all out.
+      else if ((stored.payload.step_index ?? 0) > idx + 1) from = planned.length;
+    }
+    let settled = false;
+    for (let i = from; i < planned.length; i++) {
+      if (i >= terminalFrom && !settled) {
+        // Settle the project first, so a client that sees the terminal event reads the final project state.
+        await settleProject(stores, after);
+        settled = true;
+      }
+      await emit(stores, planned[i].name, planned[i].view, planned[i].fields);
+    }
+    if (failed || lastStep) {
+      if (!settled) await settleProject(stores, after);
       this.o.observer?.opStatus?.(after);
     } else {
       await this.advance(after, idx);
@@ -360,25 +410,8 @@ export class StepRunner {
       steps[idx] = { ...s, ended_at: now, error, ...(artifacts.length ? { artifacts } : {}) };
       return { ...o, steps, status: "error", error, finished: now };
     });
-    if (!updated) return;
-    const after = updated.value;
-    const view = toOperation(after);
-    const step = after.steps[idx];
-    await emit(this.o.stores, "op.status", view, { message: "operation status updated", error });
-    const stepFields = {
-      worker: worker.name,
-      step_index: idx + 1,
-      message: step.message,
-      error,
-      hint: hintFor(error),
-      duration_ms: durationMs,
-      artifacts: eventArtifacts(step.artifacts),
-    };
-    await emit(this.o.stores, "step.ended", view, stepFields);
-    if (step.artifacts?.length) await emit(this.o.stores, "step.artifacts", view, stepFields);
-    await settleProject(this.o.stores, after);
-    await emitTerminal(this.o.stores, view);
-    this.o.observer?.opStatus?.(after);
+    const after = updated?.value ?? (await this.o.stores.ops.get(op.id))?.value;
+    if (after && after.status === "error" && after.steps[idx]) await this.finishStep(after, idx, durationMs);
   }
 
   /** Publish the work of the step after `idx` (deduplicated by message id). */
@@ -424,4 +457,20 @@ export function currentStep(op: StoredOp): WorkerName | null {
   const last = op.steps[op.steps.length - 1];
   if (last.ended_at === ZERO_TIME) return order[op.steps.length - 1];
   return order[op.steps.length] ?? null;
+}
+
+/** Retry a recording step (KV/stream writes) with a short backoff for about 20 s before giving up. */
+async function withRetries(fn: () => Promise<void>): Promise<void> {
+  let delay = 200;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      await fn();
+      return;
+    } catch (err) {
+      if (Date.now() + delay > deadline) throw err;
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 3000);
+    }
+  }
 }

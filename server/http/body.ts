@@ -3,7 +3,11 @@ import { ApiError, invalidJson } from "./api-error.js";
 
 export const BODY_LIMIT = 1_048_576;
 
-const tooLarge = () => new ApiError(413, "PAYLOAD_TOO_LARGE", `request body exceeds ${BODY_LIMIT} bytes`);
+// The rest of an oversize body is never read, so the connection cannot be reused: say so.
+const tooLarge = () =>
+  new ApiError(413, "PAYLOAD_TOO_LARGE", `request body exceeds ${BODY_LIMIT} bytes`, undefined, undefined, {
+    Connection: "close",
+  });
 
 /** Read the raw body, refusing more than 1 MiB (SPEC §0.6 step 5) without buffering past the limit. */
 export async function readRawBody(c: Context): Promise<Uint8Array> {
@@ -19,7 +23,7 @@ export async function readRawBody(c: Context): Promise<Uint8Array> {
     if (done) break;
     size += value.byteLength;
     if (size > BODY_LIMIT) {
-      await reader.cancel().catch(() => undefined);
+      reader.releaseLock();
       throw tooLarge();
     }
     chunks.push(value);

@@ -20,7 +20,8 @@ export function cleanRedirect(rawUrl: string): string | null {
     else out.push(s);
   }
   const lastWasDir = trailing || body[body.length - 1] === "." || body[body.length - 1] === "..";
-  let cleaned = `/${out.join("/")}`;
+  // Browsers read `\` as `/`: encode it so the Location can never point at another host.
+  let cleaned = `/${out.join("/")}`.replaceAll("\\", "%5C");
   if (lastWasDir && cleaned !== "/") cleaned += "/";
   return cleaned + query;
 }

@@ -3,6 +3,9 @@ import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import type { App } from "./app.js";
 import { cleanRedirect } from "./path-clean.js";
+import { ApiError } from "./api-error.js";
+import { errorResponse } from "./respond.js";
+import { newId32 } from "../../workers/shared/ids.js";
 
 export interface HttpServer {
   server: Server;
@@ -15,8 +18,16 @@ export interface HttpServer {
 
 /** Listen with the app behind SPEC §0.6 step 1 (path cleaning happens on the raw URL, before routing). */
 export async function startHttpServer(app: App, host: string, port: number): Promise<HttpServer> {
-  const listener = getRequestListener(app.fetch);
+  // Requests the adapter cannot turn into a Request (bad Host header, …) still get the SPEC §0.3 error shape.
+  const listener = getRequestListener(app.fetch, {
+    errorHandler: () => errorResponse(new ApiError(404, "ROUTE_NOT_FOUND", "404 page not found"), newId32()),
+  });
   const server = createServer((req, res) => {
+    // A raw backslash in the path is data, not a separator: encode it before anything parses the URL.
+    const raw = req.url ?? "/";
+    const q = raw.indexOf("?");
+    const path = q >= 0 ? raw.slice(0, q) : raw;
+    if (path.includes("\\")) req.url = path.replaceAll("\\", "%5C") + (q >= 0 ? raw.slice(q) : "");
     const target = cleanRedirect(req.url ?? "/");
     if (target !== null) {
       res.writeHead(301, { Location: target, "Content-Length": "0" });

@@ -1,5 +1,7 @@
-import fs from "node:fs";
-import { lstat } from "node:fs/promises";
+import nodeFs from "node:fs";
+import { lstat, rename, writeFile as fsWriteFile, rm } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { basename, dirname } from "node:path";
 import { join, posix } from "node:path";
 import git, { type TreeEntry, type WalkerEntry } from "isomorphic-git";
 import { ensureDir } from "../shared/fs-atomic.js";
@@ -38,11 +40,45 @@ export async function withGitTimeout<T>(op: string, fn: () => Promise<T>, ms = G
   }
 }
 
-/** Create `dir` (mode 0750) and `git init` it on branch `main` unless it already has a `.git`; idempotent. */
+/**
+ * The filesystem isomorphic-git gets: every file it writes (objects, refs, index) goes to a temp file and is
+ * renamed into place, so a process killed mid-write never leaves a truncated object that isomorphic-git
+ * would later trust and fail to inflate.
+ */
+const fs = {
+  ...nodeFs,
+  promises: {
+    ...nodeFs.promises,
+    async writeFile(
+      path: nodeFs.PathLike,
+      data: string | Uint8Array,
+      options?: nodeFs.WriteFileOptions,
+    ): Promise<void> {
+      const target = String(path);
+      const tmp = `${dirname(target)}/.${basename(target)}.${randomBytes(6).toString("hex")}.tmp`;
+      try {
+        await fsWriteFile(tmp, data, options);
+        await rename(tmp, target);
+      } catch (err) {
+        await rm(tmp, { force: true });
+        throw err;
+      }
+    },
+  },
+};
+
+/**
+ * Create `dir` (mode 0750) and `git init` it on branch `main` unless it already has a `.git`; idempotent, and
+ * it repairs a `.git` whose init was cut off before HEAD was written.
+ */
 export async function initRepo(dir: string): Promise<void> {
   await withGitTimeout("initRepo", async () => {
     await ensureDir(dir);
-    if (await exists(join(dir, ".git"))) return;
+    if (await exists(join(dir, ".git"))) {
+      if (!(await exists(join(dir, ".git", "HEAD"))))
+        await fs.promises.writeFile(join(dir, ".git", "HEAD"), "ref: refs/heads/main\n");
+      return;
+    }
     await git.init({ fs, dir, defaultBranch: "main" });
   });
 }
