@@ -11,7 +11,7 @@ import {
   type App,
   type AppEnv,
 } from "../http/index.js";
-import { toOperation, type Project } from "../store/index.js";
+import { toOperation } from "../store/index.js";
 import type { Accepted } from "../engine/index.js";
 import { parseSpec } from "../../workers/shared/spec.js";
 import type { ProjectSpec } from "../../workers/shared/spec-types.js";
@@ -96,14 +96,16 @@ export function registerProjectRoutes(app: App, d: ApiDeps): void {
   const commands = new ProjectCommands(d);
   route(app, "/api/projects", {
     GET: async (c) => {
-      let list: Project[];
+      let body: string;
       try {
-        list = await d.stores.projects.list();
+        body = await d.stores.projects.listJson();
       } catch (err) {
         d.log.error({ err: (err as Error).message }, "list projects failed");
         throw new ApiError(500, "INTERNAL_ERROR", "failed to list projects");
       }
-      return json(c, 200, list);
+      return new Response(body, {
+        headers: { "Content-Type": "application/json", "X-Request-Id": c.get("requestId") },
+      });
     },
     POST: async (c) => {
       const spec = requireSpec(await readJsonObject(c));

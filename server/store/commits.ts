@@ -99,13 +99,25 @@ export class CommitStore {
 
 /** Webhook delivery ids in `paas_webhook_deliveries` (kept 24 h by the bucket's TTL). */
 export class DeliveryStore {
-  constructor(private readonly kv: KV) {}
+  /** Mirror so a replayed delivery is answered without a round trip; a miss asks the KV. */
+  readonly cache: KvCache<{ status: string; at: string }>;
+
+  constructor(
+    private readonly kv: KV,
+    log: { warn(obj: object, msg?: string): void } = { warn() {} },
+  ) {
+    this.cache = new KvCache(kv, log);
+  }
 
   async seen(projectId: string, deliveryId: string): Promise<boolean> {
-    return (await getJson(this.kv, `${projectId}.${deliveryId}`)) !== null;
+    const key = `${projectId}.${deliveryId}`;
+    if (this.cache.get(key)) return true;
+    return (await getJson(this.kv, key)) !== null;
   }
 
   async record(projectId: string, deliveryId: string, status: string): Promise<void> {
-    await this.kv.put(`${projectId}.${deliveryId}`, JSON.stringify({ status, at: nowIso() }));
+    const key = `${projectId}.${deliveryId}`;
+    const value = { status, at: nowIso() };
+    this.cache.apply(key, value, await this.kv.put(key, JSON.stringify(value)));
   }
 }

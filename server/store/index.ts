@@ -46,6 +46,7 @@ export function createStores(
   const releases = new ReleaseStore(h.kv.releases);
   const secrets = new WebhookSecrets(h.kv.secrets, log);
   const commits = new CommitStore(h.kv.commits, Date.now, log);
+  const deliveries = new DeliveryStore(h.kv.deliveries, log);
   return {
     projects,
     ops,
@@ -53,7 +54,7 @@ export function createStores(
     releases,
     secrets,
     commits,
-    deliveries: new DeliveryStore(h.kv.deliveries),
+    deliveries,
     async forgetProject(projectId) {
       await ops.deleteIndex(projectId);
       await releases.forgetProject(projectId);
@@ -62,12 +63,18 @@ export function createStores(
       await projects.delete(projectId);
     },
     async startCaches() {
-      await Promise.all([projects.cache.start(), commits.cache.start(), secrets.cache.start()]);
+      await Promise.all([
+        projects.cache.start(),
+        commits.cache.start(),
+        secrets.cache.start(),
+        deliveries.cache.start(),
+      ]);
     },
     stopCaches() {
       projects.cache.stop();
       commits.cache.stop();
       secrets.cache.stop();
+      deliveries.cache.stop();
     },
   };
 }

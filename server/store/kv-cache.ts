@@ -10,6 +10,8 @@ import { listKeys, type Versioned } from "./kv-json.js";
 export class KvCache<T> {
   private readonly entries = new Map<string, { value: T | null; revision: number }>();
   private loaded = false;
+  /** Bumped on every change, so derived views (a serialised list) can be memoised. */
+  version = 0;
   private stopped = false;
   private stopWatch?: () => void;
 
@@ -57,6 +59,7 @@ export class KvCache<T> {
     const cur = this.entries.get(key);
     if (cur && cur.revision >= revision) return;
     this.entries.set(key, { value, revision });
+    this.version++;
   }
 
   /** True while the mirror is complete and followed. */

@@ -51,6 +51,17 @@ export class ProjectStore {
     if (e) this.cache.apply(id, null, e.revision);
   }
 
+  private listMemo?: { version: number; json: string };
+
+  /** `list()` serialised as the API sends it; memoised on the mirror's version (a hot read path). */
+  async listJson(): Promise<string> {
+    if (this.cache.ready && this.listMemo?.version === this.cache.version) return this.listMemo.json;
+    const version = this.cache.version;
+    const json = `${JSON.stringify(await this.list())}\n`;
+    if (this.cache.ready) this.listMemo = { version, json };
+    return json;
+  }
+
   /** Every project, `created_at` ascending (from the mirror when it is ready). */
   async list(): Promise<Project[]> {
     const cached = this.cache.values();
