@@ -35,13 +35,13 @@ RUN_SERVER = PAAS_HTTP_ADDR=$(PAAS_HTTP_ADDR) node dist/slipway.mjs
 
 .PHONY: help setup build run run-artifact run-buildkit buildkit-check test check lint format wait-api smoke-registration \
 	api-list api-create api-webhook demo-commit task-list task-show task-files task-tests task-audit \
-	agent-check bench clean
+	agent-check bench chaos clean
 
 help:
 	@echo "Slipway make targets (SPEC §14):"
 	@echo "  setup run | setup test       README commands: install prerequisites, build, then run / test"
 	@echo "  build | run | run-artifact | run-buildkit [BUILDKIT_ADDR=…] | buildkit-check [BUILDKIT_ADDR=…]"
-	@echo "  test | check | lint | format | agent-check | bench | clean"
+	@echo "  test | check | lint | format | agent-check | bench | chaos | clean"
 	@echo "  wait-api | smoke-registration | api-list | api-create [PROJECT_NAME=…]"
 	@echo "  api-webhook PROJECT_ID=… [WEBHOOK_COMMIT=…] | demo-commit PROJECT_ID=…"
 	@echo "  task-list | task-show|task-files|task-tests|task-audit TASK=…"
@@ -93,9 +93,15 @@ format:
 agent-check:
 	$(TASKMAP) agent-check
 
+# Benchmarks of issue 7 (scripts/bench/, < 10 min on 2 cores; docs/BENCHMARKS.md). `make bench BENCH="P1 P3"` runs a subset.
 bench:
-	@if [ -f scripts/bench/run.mjs ]; then node scripts/bench/run.mjs; \
-	else echo "bench: no benchmarks yet (scripts/bench/run.mjs does not exist)" >&2; exit 1; fi
+	@if [ ! -f dist/slipway.mjs ]; then npm run build; fi
+	node scripts/bench/run.mjs $(BENCH)
+
+# Chaos and abuse suites R1–R6 (issue 7): real Slipway processes, faults on purpose; builds first if dist is missing.
+chaos:
+	@if [ ! -f dist/slipway.mjs ] || [ ! -f dist/web/index.html ]; then npm run build; fi
+	npx vitest run --project chaos
 
 clean:
 	rm -rf dist .tmp data coverage

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # System prerequisites for Slipway (SPEC §14 `make setup`). Idempotent: installs only what is missing, with
 # apt-get (through sudo when not root), and runs `apt-get update` only when something has to be installed.
-#   required: git curl openssl nats-server docker.io (the BuildKit suite starts its own dockerd)
-#   optional: chromium (UI test suite; a failure is a warning until that suite exists)
+#   required: git curl openssl nats-server docker.io (the BuildKit suites start their own dockerd)
+#             chromium (the e2e suite drives /usr/bin/chromium with playwright-core)
 # Starts no service: package maintainer scripts are stopped from starting daemons (policy-rc.d, exit 101).
 # npm dependencies and the build are the Makefile's job (`make setup`).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
-REQUIRED=(git curl openssl nats-server docker.io)
-OPTIONAL=(chromium)
+REQUIRED=(git curl openssl nats-server docker.io chromium)
+OPTIONAL=()
 
 say() { printf '[setup] %s\n' "$*"; }
 warn() { printf '[setup] WARNING: %s\n' "$*" >&2; }

@@ -1,334 +1,298 @@
-import type { ComponentChildren } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
-import {
-  describeSystem,
-  fetchProjects,
-  fetchSystem,
-  UnauthorizedError,
-  type Project,
-  type SystemInfo,
-  type SystemSummary,
-} from "./api.js";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import * as api from "./api.js";
+import { setUnauthorizedHandler } from "./api.js";
+import { AppFormDialog } from "./components/AppFormDialog.js";
+import { AppList } from "./components/AppList.js";
+import { AuditView } from "./components/AuditView.js";
+import { Logo } from "./components/Badge.js";
+import { LoginForm } from "./components/LoginForm.js";
+import { anyModalOpen } from "./components/Modal.js";
+import { SystemStrip } from "./components/SystemStrip.js";
+import { ToastProvider, useToast } from "./components/Toasts.js";
+import { Workspace } from "./components/Workspace.js";
+import { useNow } from "./hooks/use-now.js";
+import { startedOps } from "./hooks/use-op-stream.js";
+import { projectCounts, type ListQuery } from "./lib/apps.js";
+import { describeError } from "./lib/errors.js";
+import { shortcutFor } from "./lib/keys.js";
+import { formatHash, parseHash, type Route } from "./lib/route.js";
+import type { Project, SystemInfo } from "./types.js";
 
 const REFRESH_MS = 3000;
-const REQUEST_TIMEOUT_MS = 10_000;
 
-interface State {
-  projects: Project[] | null;
-  system: SystemInfo | null;
-  error: string | null;
-  unauthorized: boolean;
-  lastOk: number | null;
+export function App() {
+  return (
+    <ToastProvider>
+      <Root />
+    </ToastProvider>
+  );
 }
 
-function errorText(reason: unknown): string {
-  if (reason instanceof DOMException && reason.name === "TimeoutError") return "the request timed out";
-  if (reason instanceof Error) return reason.message;
-  return String(reason);
-}
+type AuthState = "checking" | "login" | "ready" | "unreachable";
 
-/** Polls the API every 3 s (paused while the tab is hidden) and returns the latest state plus a manual refresh. */
-function useDashboardData(): [State, () => void] {
-  const [state, setState] = useState<State>({
-    projects: null,
-    system: null,
-    error: null,
-    unauthorized: false,
-    lastOk: null,
-  });
-  const refreshRef = useRef<() => void>(() => {});
+/** Session gate (SPEC §4.13): only the token form while auth is on and there is no session. */
+function Root() {
+  const [auth, setAuth] = useState<AuthState>("checking");
+  const [authEnabled, setAuthEnabled] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+
+  const check = useCallback(async () => {
+    try {
+      const s = await api.getSession();
+      setAuthEnabled(s.auth_enabled);
+      setAuth(s.auth_enabled && !s.authenticated ? "login" : "ready");
+    } catch (err) {
+      setProblem(describeError(err));
+      setAuth("unreachable");
+    }
+  }, []);
 
   useEffect(() => {
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let current: AbortController | null = null;
+    setUnauthorizedHandler(() => setAuth("login"));
+    void check();
+    return () => setUnauthorizedHandler(null);
+  }, [check]);
 
-    const schedule = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        if (document.hidden) schedule();
-        else void refresh();
-      }, REFRESH_MS);
-    };
-
-    const refresh = async () => {
-      clearTimeout(timer);
-      current?.abort();
-      const ctrl = new AbortController();
-      current = ctrl;
-      const deadline = setTimeout(() => ctrl.abort(new DOMException("timeout", "TimeoutError")), REQUEST_TIMEOUT_MS);
-      const [sys, projects] = await Promise.allSettled([fetchSystem(ctrl.signal), fetchProjects(ctrl.signal)]);
-      clearTimeout(deadline);
-      // Superseded by a newer refresh (or unmounted): that one owns the state and the schedule.
-      if (stopped || current !== ctrl) return;
-      current = null;
-
-      const unauthorized = [sys, projects].some(
-        (r) => r.status === "rejected" && r.reason instanceof UnauthorizedError,
-      );
-      setState((prev) => {
-        if (unauthorized) return { ...prev, unauthorized: true, error: null };
-        const next: State = { ...prev, unauthorized: false };
-        if (sys.status === "fulfilled") next.system = sys.value;
-        if (projects.status === "fulfilled") {
-          next.projects = projects.value;
-          next.error = null;
-          next.lastOk = Date.now();
-        } else {
-          next.error = `Couldn't load projects: ${errorText(projects.reason)}`;
+  if (auth === "checking") return <p class="boot muted">Loading Slipway…</p>;
+  if (auth === "unreachable")
+    return (
+      <main class="login">
+        <div class="card login-card" role="alert">
+          <h1>Slipway is not reachable</h1>
+          <p class="muted">{problem}</p>
+          <button type="button" class="btn btn-primary" onClick={() => void check()}>
+            Try again
+          </button>
+        </div>
+      </main>
+    );
+  if (auth === "login")
+    return (
+      <LoginForm
+        onSignedIn={() => {
+          setAuthEnabled(true);
+          setAuth("ready");
+        }}
+      />
+    );
+  return (
+    <Dashboard
+      authEnabled={authEnabled}
+      onSignOut={async () => {
+        try {
+          await api.signOut();
+        } finally {
+          setAuth("login");
         }
-        return next;
-      });
-      schedule();
-    };
+      }}
+    />
+  );
+}
 
-    const onVisible = () => {
-      if (!document.hidden) void refresh();
+function useRoute(): [Route, (r: Route) => void] {
+  const [route, setRoute] = useState<Route>(() => parseHash(location.hash));
+  useEffect(() => {
+    const onHash = () => setRoute(parseHash(location.hash));
+    window.addEventListener("hashchange", onHash);
+    return () => window.removeEventListener("hashchange", onHash);
+  }, []);
+  const update = useCallback((r: Route) => {
+    setRoute(r);
+    const hash = formatHash(r);
+    if (location.hash !== hash) history.replaceState(null, "", hash);
+  }, []);
+  return [route, update];
+}
+
+function Dashboard({ authEnabled, onSignOut }: { authEnabled: boolean; onSignOut: () => void }) {
+  const toast = useToast();
+  const now = useNow();
+  const [route, setRoute] = useRoute();
+  const [projects, setProjects] = useState<Project[] | null>(null);
+  const [system, setSystem] = useState<SystemInfo | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [query, setQuery] = useState<ListQuery>({ query: "", phase: "all", sort: "updated" });
+  const [creating, setCreating] = useState(false);
+  const [artifactsTick, setArtifactsTick] = useState(0);
+  const searchRef = useRef<HTMLInputElement>(null);
+  /** Ids seen in a fetched list (so a later absence means "deleted"). */
+  const seen = useRef(new Set<string>());
+  /** Created here and not yet in a fetched list (a poll that started before the create must not drop them). */
+  const created = useRef(new Map<string, Project>());
+
+  const refresh = useCallback(async () => {
+    const [sys, list] = await Promise.allSettled([api.getSystem(), api.listProjects()]);
+    if (sys.status === "fulfilled") setSystem(sys.value);
+    if (list.status === "fulfilled") {
+      const fetched = list.value;
+      for (const p of fetched) {
+        seen.current.add(p.id);
+        created.current.delete(p.id);
+      }
+      setProjects([...fetched, ...created.current.values()]);
+      setLoadError(null);
+    } else {
+      setLoadError(`Couldn't load apps: ${describeError(list.reason)}`);
+    }
+  }, []);
+
+  // Poll the app list every 3 s while the tab is visible.
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout>;
+    let stopped = false;
+    const tick = async () => {
+      if (!document.hidden) await refresh();
+      if (!stopped) timer = setTimeout(tick, REFRESH_MS);
     };
-    refreshRef.current = () => void refresh();
+    void tick();
+    const onVisible = () => !document.hidden && void refresh();
     document.addEventListener("visibilitychange", onVisible);
-    void refresh();
     return () => {
       stopped = true;
       clearTimeout(timer);
-      current?.abort();
       document.removeEventListener("visibilitychange", onVisible);
     };
-  }, []);
+  }, [refresh]);
 
-  return [state, () => refreshRef.current()];
-}
+  const selected = route.appId ? (projects?.find((p) => p.id === route.appId) ?? null) : null;
+  const select = useCallback((id: string | null) => setRoute({ view: "apps", appId: id, tab: "delivery" }), [setRoute]);
 
-/** Re-render every second so relative times stay honest between polls. */
-function useNow(): number {
-  const [now, setNow] = useState(() => Date.now());
+  // A selected app that disappeared (deleted) closes its workspace.
   useEffect(() => {
-    const id = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(id);
+    if (!projects) return;
+    if (route.appId && !projects.some((p) => p.id === route.appId)) {
+      if (seen.current.has(route.appId)) toast("info", "The app was deleted.");
+      setRoute({ ...route, appId: null });
+    }
+  }, [projects]);
+
+  const patchProject = useCallback((p: Project) => {
+    setProjects((list) => {
+      if (!list) return [p];
+      const i = list.findIndex((x) => x.id === p.id);
+      return i === -1 ? [...list, p] : list.map((x) => (x.id === p.id ? p : x));
+    });
   }, []);
-  return now;
-}
 
-export function timeAgo(iso: string | undefined, now: number): string {
-  const t = iso ? Date.parse(iso) : Number.NaN;
-  if (Number.isNaN(t)) return "—";
-  const s = Math.max(0, Math.round((now - t) / 1000));
-  if (s < 60) return `${s}s ago`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ago`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `${h}h ago`;
-  return `${Math.floor(h / 24)}d ago`;
-}
+  // Shortcuts: / (search), r (refresh), a (artifacts), Escape (dialog, else workspace).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const s = shortcutFor(e, e.target as HTMLElement | null);
+      if (!s) return;
+      if (anyModalOpen()) return; // dialogs handle their own keys
+      switch (s) {
+        case "focus-search":
+          e.preventDefault();
+          setRoute({ view: "apps", appId: null, tab: "delivery" });
+          requestAnimationFrame(() => searchRef.current?.focus());
+          break;
+        case "refresh":
+          void refresh().then(() => toast("info", "Apps refreshed."));
+          break;
+        case "artifacts":
+          if (route.appId) setArtifactsTick((t) => t + 1);
+          else toast("info", "Select an app to load its outputs.");
+          break;
+        case "escape":
+          if (route.appId) setRoute({ ...route, appId: null });
+          break;
+      }
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [route, refresh, setRoute, toast]);
 
-function absoluteTime(iso: string | undefined): string | undefined {
-  if (!iso) return undefined;
-  const t = Date.parse(iso);
-  return Number.isNaN(t) ? iso : new Date(t).toLocaleString();
-}
+  const counts = projectCounts(projects ?? []);
+  const hasWorkspace = route.view === "apps" && !!selected;
 
-function phaseTone(phase: string | undefined): "ok" | "busy" | "bad" | "idle" {
-  switch (phase) {
-    case "Ready":
-      return "ok";
-    case "Reconciling":
-    case "Deleting":
-      return "busy";
-    case "Error":
-      return "bad";
-    default:
-      return "idle";
-  }
-}
-
-function Logo() {
-  return (
-    <svg class="logo" viewBox="0 0 32 32" aria-hidden="true">
-      <rect width="32" height="32" rx="7" />
-      <path d="M8 21h16l-3 4H11z" />
-      <path d="M15 7v12h-6zM17 10v9h5z" />
-    </svg>
-  );
-}
-
-function SystemFacts({ summary }: { summary: SystemSummary }) {
-  const facts: [string, string | undefined][] = [
-    ["Version", summary.version],
-    ["HTTP", summary.httpAddr],
-    ["NATS", summary.natsMode],
-    ["Store", summary.storeMode],
-    ["Builder", summary.builderMode],
-    ["Auth", summary.auth],
-  ];
-  return (
-    <dl class="facts">
-      {facts.map(([label, value]) => (
-        <div class="fact" key={label}>
-          <dt>{label}</dt>
-          <dd>{value ?? "—"}</dd>
-        </div>
-      ))}
-    </dl>
-  );
-}
-
-function PhaseBadge({ project }: { project: Project }) {
-  const phase = project.status?.phase ?? "Unknown";
-  const kind = project.status?.last_op_kind;
-  const op = project.status?.last_op_id;
-  const title = kind ? `last op: ${kind}${op ? ` (${op})` : ""}` : undefined;
-  return (
-    <span class={`badge badge-${phaseTone(phase)}`} title={title}>
-      <span class="badge-dot" aria-hidden="true" />
-      {phase}
-    </span>
-  );
-}
-
-function ProjectRow({ project, now }: { project: Project; now: number }) {
-  const envs = Object.keys(project.spec?.environments ?? {});
-  const updated = project.status?.updated_at || project.updated_at;
-  const message = project.status?.message;
-  const tone = phaseTone(project.status?.phase);
-  return (
-    <tr>
-      <td class="name">{project.spec?.name ?? project.id}</td>
-      <td>
-        <PhaseBadge project={project} />
-      </td>
-      <td>
-        <span class="runtime">{project.spec?.runtime ?? "—"}</span>
-      </td>
-      <td class="num" title={envs.length ? envs.join(", ") : undefined}>
-        {envs.length}
-      </td>
-      <td class="when" title={absoluteTime(updated)}>
-        {timeAgo(updated, now)}
-      </td>
-      <td>
-        <code class="id" title={project.id}>
-          {project.id.slice(0, 12)}
-        </code>
-      </td>
-      <td class={`message${tone === "bad" ? " message-bad" : ""}`} title={message}>
-        {message ?? ""}
-      </td>
-    </tr>
-  );
-}
-
-function ProjectTable({ projects, now }: { projects: Project[]; now: number }) {
-  const sorted = [...projects].sort((a, b) => (a.spec?.name ?? a.id).localeCompare(b.spec?.name ?? b.id));
-  return (
-    <div class="table-wrap">
-      <table class="projects">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Phase</th>
-            <th>Runtime</th>
-            <th class="num">Envs</th>
-            <th>Updated</th>
-            <th>ID</th>
-            <th>Message</th>
-          </tr>
-        </thead>
-        <tbody>
-          {sorted.map((p) => (
-            <ProjectRow key={p.id} project={p} now={now} />
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
-}
-
-function Panel({ title, children, tone }: { title: string; children?: ComponentChildren; tone?: "warn" }) {
-  return (
-    <section class={`panel${tone ? ` panel-${tone}` : ""}`}>
-      <h2>{title}</h2>
-      {children}
-    </section>
-  );
-}
-
-function LiveIndicator({ state, now, onRefresh }: { state: State; now: number; onRefresh: () => void }) {
-  const ok = !state.error && !state.unauthorized && state.lastOk !== null;
-  const label = state.unauthorized
-    ? "Waiting for sign-in"
-    : state.error
-      ? "Connection problem"
-      : state.lastOk === null
-        ? "Connecting…"
-        : `Live · refreshed ${timeAgo(new Date(state.lastOk).toISOString(), now)}`;
-  return (
-    <div class="live">
-      <span class={`live-dot${ok ? " live-dot-ok" : state.error ? " live-dot-bad" : ""}`} aria-hidden="true" />
-      <span>{label}</span>
-      <button type="button" class="btn" onClick={onRefresh}>
-        Refresh
-      </button>
-    </div>
-  );
-}
-
-export function App() {
-  const [state, refresh] = useDashboardData();
-  const now = useNow();
-  const summary = describeSystem(state.system);
-
-  let body;
-  if (state.unauthorized) {
-    body = (
-      <Panel title="Sign in required" tone="warn">
-        <p>The API answered 401 Unauthorized. Sign in to Slipway; this page keeps checking and will load on its own.</p>
-      </Panel>
-    );
-  } else if (state.projects === null) {
-    body = state.error ? null : <div class="loading">Loading projects…</div>;
-  } else if (state.projects.length === 0) {
-    body = (
-      <section class="empty">
-        <div class="empty-icon" aria-hidden="true">
-          <Logo />
-        </div>
-        <h2>No apps yet</h2>
-        <p>Create a project through the Slipway API and it will appear here.</p>
-      </section>
-    );
-  } else {
-    body = <ProjectTable projects={state.projects} now={now} />;
-  }
-
-  const count = state.projects?.length ?? 0;
   return (
     <div class="shell">
+      <a class="skip-link" href="#main">
+        Skip to content
+      </a>
       <header class="topbar">
         <div class="brand">
           <Logo />
           <span>Slipway</span>
+          {system?.version ? <span class="brand-version">v{system.version}</span> : null}
         </div>
-        {state.system && !state.unauthorized ? <SystemFacts summary={summary} /> : null}
-      </header>
-      <main class="content">
-        <div class="page-head">
-          <div>
-            <h1>Apps</h1>
-            {state.projects && !state.unauthorized ? (
-              <p class="sub">
-                {count} {count === 1 ? "project" : "projects"}
-              </p>
-            ) : null}
-          </div>
-          <LiveIndicator state={state} now={now} onRefresh={refresh} />
-        </div>
-        {state.error && !state.unauthorized ? (
-          <div class="alert" role="alert">
-            {state.error}
-          </div>
+        <nav class="main-nav" aria-label="Main">
+          <button
+            type="button"
+            class={`nav-btn${route.view === "apps" ? " active" : ""}`}
+            aria-current={route.view === "apps" ? "page" : undefined}
+            onClick={() => setRoute({ ...route, view: "apps" })}
+          >
+            Apps
+          </button>
+          <button
+            type="button"
+            class={`nav-btn${route.view === "audit" ? " active" : ""}`}
+            aria-current={route.view === "audit" ? "page" : undefined}
+            onClick={() => setRoute({ view: "audit", appId: null, tab: "delivery" })}
+          >
+            Audit
+          </button>
+        </nav>
+        <span class="spacer" />
+        <span class="muted small shortcuts-hint" aria-hidden="true">
+          <kbd>/</kbd> search · <kbd>r</kbd> refresh · <kbd>a</kbd> outputs · <kbd>Esc</kbd> close
+        </span>
+        {authEnabled ? (
+          <button type="button" class="btn btn-small" onClick={onSignOut}>
+            Sign out
+          </button>
         ) : null}
-        {body}
+      </header>
+      <SystemStrip system={system} counts={counts} />
+      <main id="main" class={`layout${hasWorkspace ? " has-ws" : ""}`}>
+        {route.view === "audit" ? (
+          <AuditView projects={projects ?? []} />
+        ) : (
+          <>
+            <AppList
+              projects={projects}
+              loadError={loadError}
+              query={query}
+              onQuery={setQuery}
+              selectedId={route.appId}
+              onSelect={select}
+              onCreate={() => setCreating(true)}
+              now={now}
+              searchRef={searchRef}
+              compact={hasWorkspace}
+            />
+            {selected ? (
+              <Workspace
+                key={selected.id}
+                project={selected}
+                now={now}
+                tab={route.tab}
+                onTab={(tab) => setRoute({ ...route, tab })}
+                onClose={() => select(null)}
+                onRefreshProjects={() => void refresh()}
+                onProjectPatched={patchProject}
+                artifactsTick={artifactsTick}
+              />
+            ) : null}
+          </>
+        )}
       </main>
+      {creating ? (
+        <AppFormDialog
+          onClose={() => setCreating(false)}
+          onAccepted={(res) => {
+            setCreating(false);
+            if (res.project) {
+              startedOps.add(res.op.id);
+              created.current.set(res.project.id, res.project);
+              patchProject(res.project);
+              setRoute({ view: "apps", appId: res.project.id, tab: "activity" });
+            }
+            toast("success", "App accepted: registering, building and deploying dev.");
+          }}
+        />
+      ) : null}
     </div>
   );
 }

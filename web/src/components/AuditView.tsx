@@ -1,0 +1,168 @@
+import { useEffect, useState } from "preact/hooks";
+import * as api from "../api.js";
+import { AUDIT_ACTIONS, auditExportUrl, auditQuery, type AuditFilters } from "../lib/audit.js";
+import { describeError } from "../lib/errors.js";
+import { formatTime, short12 } from "../lib/format.js";
+import { appendPage, firstPage, type Paged } from "../lib/pages.js";
+import type { AuditRecord, Project } from "../types.js";
+import { Badge } from "./Badge.js";
+
+const OUTCOME_TONE: Record<string, "ok" | "busy" | "bad" | "idle"> = {
+  accepted: "ok",
+  ok: "ok",
+  done: "ok",
+  ignored: "idle",
+  rejected: "busy",
+  denied: "bad",
+  error: "bad",
+};
+
+/** `GET /api/audit` with project/action filters, "Load older" by cursor, and export links (SPEC §12.4). */
+export function AuditView({ projects }: { projects: Project[] }) {
+  const [filters, setFilters] = useState<AuditFilters>({ projectId: "", action: "" });
+  const [list, setList] = useState<Paged<AuditRecord> | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [tick, setTick] = useState(0);
+
+  useEffect(() => {
+    let live = true;
+    setLoading(true);
+    api
+      .listAudit(auditQuery(filters))
+      .then((p) => {
+        if (!live) return;
+        setList(firstPage(p));
+        setError(null);
+      })
+      .catch((err) => live && setError(describeError(err)))
+      .finally(() => live && setLoading(false));
+    return () => {
+      live = false;
+    };
+  }, [filters, tick]);
+
+  const older = async () => {
+    if (!list?.nextCursor) return;
+    setLoading(true);
+    try {
+      const page = await api.listAudit(auditQuery(filters, list.nextCursor));
+      setList((l) => appendPage(l ?? { items: [] }, page, (r) => r.id));
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setLoading(false);
+    }
+  };
+
+  const names = new Map(projects.map((p) => [p.id, p.spec?.name || p.id]));
+  return (
+    <section class="audit" aria-labelledby="audit-h">
+      <div class="section-head">
+        <h1 id="audit-h">Audit</h1>
+        <span class="spacer" />
+        <a class="btn btn-small" href={auditExportUrl("jsonl", filters)} download>
+          Export JSONL
+        </a>
+        <a class="btn btn-small" href={auditExportUrl("csv", filters)} download>
+          Export CSV
+        </a>
+      </div>
+      <form class="list-controls" onSubmit={(e) => e.preventDefault()} aria-label="Audit filters">
+        <label class="field">
+          <span>App</span>
+          <select
+            name="audit-project"
+            value={filters.projectId}
+            onChange={(e) => setFilters({ ...filters, projectId: e.currentTarget.value })}
+          >
+            <option value="">All apps</option>
+            {projects.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.spec?.name || p.id} ({short12(p.id)})
+              </option>
+            ))}
+          </select>
+        </label>
+        <label class="field">
+          <span>Action</span>
+          <select
+            name="audit-action"
+            value={filters.action}
+            onChange={(e) => setFilters({ ...filters, action: e.currentTarget.value })}
+          >
+            <option value="">All actions</option>
+            {AUDIT_ACTIONS.map((a) => (
+              <option key={a} value={a}>
+                {a}
+              </option>
+            ))}
+          </select>
+        </label>
+        <span class="spacer" />
+        <button type="button" class="btn btn-small" onClick={() => setTick((t) => t + 1)} disabled={loading}>
+          Refresh
+        </button>
+      </form>
+      {error ? (
+        <p class="alert" role="alert">
+          {error}
+        </p>
+      ) : null}
+      <div class="table-wrap card">
+        <table class="table audit-table">
+          <thead>
+            <tr>
+              <th scope="col">Time</th>
+              <th scope="col">Action</th>
+              <th scope="col">Outcome</th>
+              <th scope="col">Actor</th>
+              <th scope="col">App</th>
+              <th scope="col">Operation</th>
+              <th scope="col">Request</th>
+              <th scope="col">Remote</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list?.items.map((r) => (
+              <tr key={r.id} data-audit-id={r.id} data-action={r.action}>
+                <td class="nowrap">{formatTime(r.at)}</td>
+                <td>
+                  <code>{r.action}</code>
+                </td>
+                <td>
+                  <Badge
+                    tone={OUTCOME_TONE[r.outcome] ?? "idle"}
+                    label={`${r.outcome}${r.status_code ? ` ${r.status_code}` : ""}`}
+                  />
+                </td>
+                <td>
+                  <code class="small">{r.actor}</code>
+                </td>
+                <td title={r.project_id}>{r.project_id ? (names.get(r.project_id) ?? short12(r.project_id)) : "—"}</td>
+                <td>
+                  <code class="small" title={r.op_id}>
+                    {r.op_id ? short12(r.op_id) : "—"}
+                  </code>
+                </td>
+                <td>
+                  <code class="small" title={r.request_id}>
+                    {short12(r.request_id) || "—"}
+                  </code>
+                </td>
+                <td class="small">{r.remote_addr || "—"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {list && list.items.length === 0 ? <p class="muted pad">No audit records match.</p> : null}
+        {!list && !error ? <p class="muted pad">Loading…</p> : null}
+      </div>
+      {list?.nextCursor ? (
+        <button type="button" class="btn" onClick={older} disabled={loading}>
+          {loading ? "Loading…" : "Load older"}
+        </button>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,73 @@
+import { useState } from "preact/hooks";
+import * as api from "../api.js";
+import { confirmationMatches } from "../lib/confirm.js";
+import { describeError } from "../lib/errors.js";
+import type { Accepted, Project } from "../types.js";
+import { Modal } from "./Modal.js";
+
+/** Delete an app after typing its name. */
+export function DeleteDialog({
+  project,
+  onClose,
+  onAccepted,
+}: {
+  project: Project;
+  onClose: () => void;
+  onAccepted: (res: Accepted) => void;
+}) {
+  const name = project.spec?.name || project.id;
+  const [typed, setTyped] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+  const ok = confirmationMatches(typed, name);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (!ok) return;
+    setPending(true);
+    try {
+      onAccepted(await api.deleteProject(project.id));
+    } catch (err) {
+      setError(describeError(err));
+      setPending(false);
+    }
+  };
+
+  return (
+    <Modal title={`Delete ${name}`} onClose={onClose} name="delete">
+      <form class="stack" onSubmit={submit}>
+        <p>
+          This removes the app, its repos, outputs and release history pointers. Its operations stay readable. This
+          cannot be undone.
+        </p>
+        <label class="field">
+          <span>
+            Type <kbd class="phrase">{name}</kbd> to confirm
+          </span>
+          <input
+            name="delete-confirm"
+            value={typed}
+            onInput={(e) => setTyped(e.currentTarget.value)}
+            autoComplete="off"
+            spellcheck={false}
+            data-autofocus
+          />
+        </label>
+        {error ? (
+          <p class="alert" role="alert">
+            {error}
+          </p>
+        ) : null}
+        <div class="modal-foot">
+          <span class="spacer" />
+          <button type="button" class="btn" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" class="btn btn-danger" id="delete-confirm-btn" disabled={!ok || pending}>
+            {pending ? "Deleting…" : "Delete app"}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
