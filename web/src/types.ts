@@ -103,25 +103,8 @@ export interface Page<T> {
   next_cursor?: string;
 }
 
-export interface ReleaseRecord {
-  id: string;
-  project_id: string;
-  environment: string;
-  op_id: string;
-  op_kind: string;
-  delivery_stage: string;
-  from_env?: string;
-  to_env?: string;
-  image?: string;
-  image_digest?: string;
-  manifests_commit?: string;
-  rendered_path?: string;
-  config_path?: string;
-  rollback_safe?: boolean;
-  rollback_source_release?: string;
-  rollback_scope?: string;
-  created_at: string;
-}
+// The UI imports only types from the API layer (DESIGN §1): one definition of a release record.
+export type { ReleaseRecord } from "../../workers/types.js";
 
 export interface Gate {
   code: string;
