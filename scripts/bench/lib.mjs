@@ -343,8 +343,15 @@ export async function startSlipway(id, env = {}, { waitWorkers = true } = {}) {
   const artifactsRoot = join(root, "artifacts");
   const logFile = join(root, "slipway.log");
   const t0 = performance.now();
-  // BENCH_NODE_ARGS: extra node flags for Slipway, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a benchmark.
+  // BENCH_NODE_ARGS: extra node flags for Slipway, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a benchmark;
+  // BENCH_SLIPWAY_ENV: extra environment, e.g. "MALLOC_ARENA_MAX=2" (space-separated NAME=value pairs).
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+  const extraEnv = Object.fromEntries(
+    (process.env.BENCH_SLIPWAY_ENV ?? "")
+      .split(/\s+/)
+      .filter((kv) => kv.includes("="))
+      .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+  );
   const p = await spawnGroup(process.execPath, [...nodeArgs, bundle()], {
     logFile,
     env: {
@@ -355,6 +362,7 @@ export async function startSlipway(id, env = {}, { waitWorkers = true } = {}) {
       PAAS_ARTIFACTS_ROOT: artifactsRoot,
       PAAS_IMAGE_BUILDER_MODE: "artifact",
       PAAS_LOG_LEVEL: "info",
+      ...extraEnv,
       ...env,
     },
   });

@@ -312,7 +312,7 @@ export async function run(report) {
   });
   const rssBack = after.rss_mb <= rssLimit;
   report.figure({
-    name: "RSS after ÷ before",
+    name: "RSS after the load (baseline = before it)",
     value: after.rss_mb,
     unit: "MB",
     baseline: before.rss_mb,
