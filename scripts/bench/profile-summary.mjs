@@ -5,7 +5,6 @@
 // usage: node scripts/bench/profile-summary.mjs <file.cpuprofile> [top=25]
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { SourceMapConsumer } from "source-map-js";
 
 const [file, topArg] = process.argv.slice(2);
 if (!file) {
@@ -15,6 +14,11 @@ if (!file) {
 const TOP = Number(topArg ?? 25);
 const MAP_FALLBACK = process.env.PROFILE_MAP ?? fileURLToPath(new URL("../../dist/slipway.mjs.map", import.meta.url));
 const prof = JSON.parse(readFileSync(file, "utf8"));
+// source-map-js comes with the build tooling (vite); without it, positions stay in the bundle.
+const SourceMapConsumer = await import("source-map-js").then(
+  (m) => m.SourceMapConsumer,
+  () => null,
+);
 const consumers = new Map();
 function consumer(url) {
   if (!url.startsWith("file://")) return null;
@@ -22,7 +26,10 @@ function consumer(url) {
     // The benchmarks run a temp copy of dist/slipway.mjs that is gone by now: fall back to dist/'s map (same build).
     let map = `${fileURLToPath(url)}.map`;
     if (!existsSync(map) && url.endsWith("/slipway.mjs")) map = MAP_FALLBACK;
-    consumers.set(url, existsSync(map) ? new SourceMapConsumer(JSON.parse(readFileSync(map, "utf8"))) : null);
+    consumers.set(
+      url,
+      SourceMapConsumer && existsSync(map) ? new SourceMapConsumer(JSON.parse(readFileSync(map, "utf8"))) : null,
+    );
   }
   return consumers.get(url);
 }
