@@ -5,7 +5,7 @@ import { describeError } from "../lib/errors.js";
 import { formatTime, short12 } from "../lib/format.js";
 import { appendPage, firstPage, type Paged } from "../lib/pages.js";
 import type { AuditRecord, Project } from "../types.js";
-import { Badge } from "./Badge.js";
+import { Badge } from "./badge.js";
 
 const OUTCOME_TONE: Record<string, "ok" | "busy" | "bad" | "idle"> = {
   accepted: "ok",

@@ -3,7 +3,7 @@ import * as api from "../api.js";
 import { confirmationMatches } from "../lib/confirm.js";
 import { describeError } from "../lib/errors.js";
 import type { Accepted, Project } from "../types.js";
-import { Modal } from "./Modal.js";
+import { Modal } from "./modal.js";
 
 /** Delete an app after typing its name. */
 export function DeleteDialog({

@@ -13,7 +13,7 @@ import {
 import { describeError } from "../lib/errors.js";
 import { formatBytes, formatTime } from "../lib/format.js";
 import type { PublishRecord } from "../types.js";
-import { useToast } from "./Toasts.js";
+import { useToast } from "./toasts.js";
 
 interface OutputsExplorerProps {
   sectionRef: Ref<HTMLElement>;

@@ -2,7 +2,7 @@ import type { Ref } from "preact";
 import { PHASE_FILTERS, SORTS, visibleProjects, type ListQuery, type PhaseFilter, type SortKey } from "../lib/apps.js";
 import { formatTime, short12, timeAgo } from "../lib/format.js";
 import type { Project } from "../types.js";
-import { Logo, PhaseBadge } from "./Badge.js";
+import { Logo, PhaseBadge } from "./badge.js";
 
 interface AppListProps {
   projects: Project[] | null;

@@ -6,7 +6,7 @@ import { formatTime, short12, timeAgo } from "../lib/format.js";
 import type { EnvCard } from "../lib/journey.js";
 import { appendPage, firstPage, type Paged } from "../lib/pages.js";
 import type { ReleaseRecord } from "../types.js";
-import { Badge } from "./Badge.js";
+import { Badge } from "./badge.js";
 
 interface EnvironmentsTabProps {
   projectId: string;

@@ -6,7 +6,7 @@ import { describeError } from "../lib/errors.js";
 import { ACTIONABLE, deriveNextAction, type EnvCard } from "../lib/journey.js";
 import { describeWebhookReply, webhookBody, type WebhookOverrides } from "../lib/webhook.js";
 import type { Accepted, Journey, NextAction, Overview, Project } from "../types.js";
-import { useToast } from "./Toasts.js";
+import { useToast } from "./toasts.js";
 
 interface DeliveryTabProps {
   project: Project;

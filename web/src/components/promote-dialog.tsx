@@ -4,8 +4,8 @@ import { confirmationMatches, confirmationPhrase, transitionAction, type Transit
 import { describeError } from "../lib/errors.js";
 import { formatTime, short12 } from "../lib/format.js";
 import type { Accepted, Project, PromotionPreview, PreviewRelease } from "../types.js";
-import { Modal } from "./Modal.js";
-import { BlockerList, GateList } from "./Gates.js";
+import { Modal } from "./modal.js";
+import { BlockerList, GateList } from "./gates.js";
 
 interface PromoteDialogProps {
   project: Project;

@@ -13,8 +13,8 @@ import type {
   RollbackRequest,
   RollbackScope,
 } from "../types.js";
-import { BlockerList, GateList } from "./Gates.js";
-import { Modal } from "./Modal.js";
+import { BlockerList, GateList } from "./gates.js";
+import { Modal } from "./modal.js";
 
 const SCOPES: { value: RollbackScope; label: string; detail: string }[] = [
   {

@@ -9,17 +9,17 @@ import type { OpStreamSnapshot } from "../lib/op-stream.js";
 import type { TabId } from "../lib/route.js";
 import { buildTimeline, isTerminal, kindLabel } from "../lib/timeline.js";
 import type { Accepted, Journey, Overview, Project } from "../types.js";
-import { ActivityTab } from "./ActivityTab.js";
-import { AppFormDialog } from "./AppFormDialog.js";
-import { PhaseBadge, StatusBadge } from "./Badge.js";
-import { DeleteDialog } from "./DeleteDialog.js";
-import { DeliveryTab } from "./DeliveryTab.js";
-import { EnvironmentsTab } from "./EnvironmentsTab.js";
-import { OutputsExplorer } from "./OutputsExplorer.js";
-import { PromoteDialog } from "./PromoteDialog.js";
-import { RollbackDialog } from "./RollbackDialog.js";
-import { Tabs, type TabDef } from "./Tabs.js";
-import { useToast } from "./Toasts.js";
+import { ActivityTab } from "./activity-tab.js";
+import { AppFormDialog } from "./app-form-dialog.js";
+import { PhaseBadge, StatusBadge } from "./badge.js";
+import { DeleteDialog } from "./delete-dialog.js";
+import { DeliveryTab } from "./delivery-tab.js";
+import { EnvironmentsTab } from "./environments-tab.js";
+import { OutputsExplorer } from "./outputs-explorer.js";
+import { PromoteDialog } from "./promote-dialog.js";
+import { RollbackDialog } from "./rollback-dialog.js";
+import { Tabs, type TabDef } from "./tabs.js";
+import { useToast } from "./toasts.js";
 
 const TABS: TabDef<TabId>[] = [
   { id: "delivery", label: "Delivery" },

@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import * as api from "../api.js";
 import { UnauthorizedError } from "../api.js";
 import { describeError } from "../lib/errors.js";
-import { Logo } from "./Badge.js";
+import { Logo } from "./badge.js";
 
 /** The only thing shown while auth is on and there is no session: a token form (POST /api/session). */
 export function LoginForm({ onSignedIn }: { onSignedIn: () => void }) {

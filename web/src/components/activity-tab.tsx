@@ -6,7 +6,7 @@ import type { OpStreamSnapshot } from "../lib/op-stream.js";
 import { appendPage, refreshFirstPage, type Paged } from "../lib/pages.js";
 import { buildTimeline, kindLabel, type LogLine, type TimelineRow } from "../lib/timeline.js";
 import type { HistoryItem, Operation } from "../types.js";
-import { StatusBadge } from "./Badge.js";
+import { StatusBadge } from "./badge.js";
 
 interface ActivityTabProps {
   projectId: string;

@@ -13,7 +13,7 @@ import {
 } from "../lib/envs.js";
 import { describeError, validationErrors } from "../lib/errors.js";
 import type { Accepted, Project } from "../types.js";
-import { Modal } from "./Modal.js";
+import { Modal } from "./modal.js";
 
 interface AppFormDialogProps {
   /** Edit this project; create a new one when absent. */
