@@ -123,8 +123,8 @@ function AppItem({
   selected: boolean;
   onSelect: (id: string) => void;
 }) {
-  const envs = Object.keys(p.spec?.environments ?? {});
-  const updated = p.status?.updated_at || p.updated_at;
+  const envs = Object.keys(p.spec.environments);
+  const updated = p.status.updated_at || p.updated_at;
   return (
     <li>
       <button
@@ -135,18 +135,18 @@ function AppItem({
         onClick={() => onSelect(p.id)}
       >
         <span class="app-item-top">
-          <span class="app-name">{p.spec?.name || p.id}</span>
-          <PhaseBadge phase={p.status?.phase} title={p.status?.last_op_kind && `last op: ${p.status.last_op_kind}`} />
+          <span class="app-name">{p.spec.name || p.id}</span>
+          <PhaseBadge phase={p.status.phase} title={p.status.last_op_kind && `last op: ${p.status.last_op_kind}`} />
         </span>
         <span class="app-meta">
-          <span class="chip">{p.spec?.runtime ?? "?"}</span>
+          <span class="chip">{p.spec.runtime}</span>
           <span title={envs.join(", ")}>
             {envs.length} {envs.length === 1 ? "env" : "envs"}
           </span>
           <span title={formatTime(updated)}>updated {timeAgo(updated, now)}</span>
           <code title={p.id}>{short12(p.id)}</code>
         </span>
-        <span class={`app-message${p.status?.phase === "Error" ? " bad" : ""}`}>{p.status?.message ?? ""}</span>
+        <span class={`app-message${p.status.phase === "Error" ? " bad" : ""}`}>{p.status.message ?? ""}</span>
       </button>
     </li>
   );

@@ -55,7 +55,7 @@ export function AuditView({ projects }: { projects: Project[] }) {
     }
   };
 
-  const names = new Map(projects.map((p) => [p.id, p.spec?.name || p.id]));
+  const names = new Map(projects.map((p) => [p.id, p.spec.name || p.id]));
   return (
     <section class="audit" aria-labelledby="audit-h">
       <div class="section-head">
@@ -79,7 +79,7 @@ export function AuditView({ projects }: { projects: Project[] }) {
             <option value="">All apps</option>
             {projects.map((p) => (
               <option key={p.id} value={p.id}>
-                {p.spec?.name || p.id} ({short12(p.id)})
+                {p.spec.name || p.id} ({short12(p.id)})
               </option>
             ))}
           </select>

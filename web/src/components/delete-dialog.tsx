@@ -15,7 +15,7 @@ export function DeleteDialog({
   onClose: () => void;
   onAccepted: (res: Accepted) => void;
 }) {
-  const name = project.spec?.name || project.id;
+  const name = project.spec.name || project.id;
   const [typed, setTyped] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);

@@ -27,7 +27,7 @@ export function DeliveryTab(props: DeliveryTabProps) {
   const { project, journey, cards } = props;
   const next =
     journey?.next_action ??
-    (cards.length > 0 ? deriveNextAction(cards, props.hasImage, project.status?.phase ?? "") : null);
+    (cards.length > 0 ? deriveNextAction(cards, props.hasImage, project.status.phase ?? "") : null);
   const envs = deliveryEnvs(project.spec);
   const [pair, setPair] = useState<{ from: string; to: string } | null>(null);
   // Until the user picks, the selects follow the journey's suggested transition (else dev → the next env).

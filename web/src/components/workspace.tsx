@@ -51,7 +51,7 @@ export function Workspace(props: WorkspaceProps) {
   const { project, now, onClose, onRefreshProjects, onProjectPatched, artifactsTick, tab, onTab: setTab } = props;
   const toast = useToast();
   const id = project.id;
-  const [trackedOp, setTrackedOp] = useState(project.status?.last_op_id ?? "");
+  const [trackedOp, setTrackedOp] = useState(project.status.last_op_id);
   const [files, setFiles] = useState<string[] | null>(null);
   const [filesError, setFilesError] = useState<string | null>(null);
   const [filesLoading, setFilesLoading] = useState(false);
@@ -106,7 +106,7 @@ export function Workspace(props: WorkspaceProps) {
   }, [artifactsTick]);
 
   // A new op on this app (started here, by a git hook, or elsewhere) becomes the one the activity follows.
-  const lastOpId = project.status?.last_op_id ?? "";
+  const lastOpId = project.status.last_op_id;
   useEffect(() => {
     if (lastOpId) setTrackedOp(lastOpId);
   }, [lastOpId]);
@@ -170,9 +170,9 @@ export function Workspace(props: WorkspaceProps) {
           <button type="button" class="btn btn-ghost back-btn" onClick={onClose} aria-label="Close workspace">
             ← Apps
           </button>
-          <h1 id="ws-title">{project.spec?.name || id}</h1>
-          <PhaseBadge phase={project.status?.phase} />
-          <span class="chip">{project.spec?.runtime}</span>
+          <h1 id="ws-title">{project.spec.name || id}</h1>
+          <PhaseBadge phase={project.status.phase} />
+          <span class="chip">{project.spec.runtime}</span>
           <code class="muted" title={id}>
             {id}
           </code>
@@ -185,11 +185,11 @@ export function Workspace(props: WorkspaceProps) {
             </button>
           </span>
         </div>
-        <p class={`ws-message${project.status?.phase === "Error" ? " bad" : ""}`}>
-          {project.status?.message || " "}
-          <span class="muted"> · updated {timeAgo(project.status?.updated_at || project.updated_at, now)}</span>
+        <p class={`ws-message${project.status.phase === "Error" ? " bad" : ""}`}>
+          {project.status.message || " "}
+          <span class="muted"> · updated {timeAgo(project.status.updated_at || project.updated_at, now)}</span>
         </p>
-        <OpStrip snap={snap} fallbackKind={project.status?.last_op_kind} onView={() => setTab("activity")} />
+        <OpStrip snap={snap} fallbackKind={project.status.last_op_kind} onView={() => setTab("activity")} />
       </header>
 
       <Tabs label="Workspace sections" tabs={TABS} active={tab} onChange={setTab} idPrefix="ws">
@@ -258,7 +258,7 @@ export function Workspace(props: WorkspaceProps) {
           onClose={() => setDialog(null)}
           onAccepted={(res) => {
             accepted(res);
-            toast("info", `Deleting ${project.spec?.name ?? id}…`);
+            toast("info", `Deleting ${project.spec.name ?? id}…`);
             setDialog(null);
             setTab("activity");
           }}
