@@ -165,6 +165,34 @@ describe("web UI journey", () => {
     await browser.screenshot("05-delivery");
   });
 
+  it("shows the /journey failure with a retry instead of a next step, then the API's next step", async () => {
+    // The next step comes only from GET …/journey (SPEC §11.2); while it fails the panel says so and offers a retry.
+    await page.route("**/api/projects/*/journey", (route) =>
+      route.fulfill({ status: 503, contentType: "application/json", body: "{}" }),
+    );
+    await page.getByRole("button", { name: "Close workspace" }).click();
+    await page.locator(`.app-item[data-app-id="${APP}"]`).click();
+    await openTab(page, "Delivery");
+    const panel = page.locator(".journey");
+    await panel.locator("[data-journey-error]").waitFor();
+    expect(await panel.locator("[data-journey-error]").textContent()).toContain(
+      "The journey did not load, so there is no next step to show",
+    );
+    expect(await panel.locator(".next-action").count()).toBe(0);
+    expect(await panel.locator(".milestone").count()).toBe(0);
+    // The overview still answers: its summary stays.
+    expect(await panel.locator(".journey-summary").textContent()).toBe(
+      "Delivery is underway: 1 of 3 environments are live.",
+    );
+    await browser.screenshot("05b-journey-error");
+
+    await page.unroute("**/api/projects/*/journey");
+    await panel.locator("#journey-retry").click();
+    await panel.locator('.next-action[data-next-kind="promote"]').waitFor();
+    expect(await panel.locator("[data-journey-error]").count()).toBe(0);
+    await panel.locator('[data-milestone="env-dev"][data-status="complete"]').waitFor();
+  });
+
   it("promotes dev to staging after typing the confirmation", async () => {
     await page.locator("select[name=promote-from]").selectOption("dev");
     await page.locator("select[name=promote-to]").selectOption("staging");

@@ -4,11 +4,11 @@ import { startedOps, useOpStream } from "../hooks/use-op-stream.js";
 import { projectBusy } from "../lib/apps.js";
 import { describeError } from "../lib/errors.js";
 import { timeAgo } from "../lib/format.js";
-import { envCards } from "../lib/journey.js";
+import { envCards, journeyView, type JourneyView } from "../lib/journey.js";
 import type { OpStreamSnapshot } from "../lib/op-stream.js";
 import type { TabId } from "../lib/route.js";
 import { buildTimeline, isTerminal, kindLabel } from "../lib/timeline.js";
-import type { Accepted, Journey, Overview, Project } from "../types.js";
+import type { Accepted, Project } from "../types.js";
 import { ActivityTab } from "./activity-tab.js";
 import { AppFormDialog } from "./app-form-dialog.js";
 import { PhaseBadge, StatusBadge } from "./badge.js";
@@ -55,9 +55,7 @@ export function Workspace(props: WorkspaceProps) {
   const [files, setFiles] = useState<string[] | null>(null);
   const [filesError, setFilesError] = useState<string | null>(null);
   const [filesLoading, setFilesLoading] = useState(false);
-  const [overview, setOverview] = useState<Overview | null>(null);
-  const [journey, setJourney] = useState<Journey | null>(null);
-  const [journeyError, setJourneyError] = useState<string | null>(null);
+  const [view, setView] = useState<JourneyView>({ overview: null, journey: null, error: null });
   const [refreshKey, setRefreshKey] = useState(0);
   const [artifact, setArtifact] = useState<string | null>(null);
   const [dialog, setDialog] = useState<Dialog | null>(null);
@@ -75,13 +73,10 @@ export function Workspace(props: WorkspaceProps) {
     }
   }, [id]);
 
-  // Journey panel: /overview, with /journey for milestones and next action; either may stand in for the other.
+  // Journey panel: /overview for the cards and summary, /journey for milestones and the next step (SPEC §13).
   const loadJourney = useCallback(async () => {
     const [o, j] = await Promise.allSettled([api.getOverview(id), api.getJourney(id)]);
-    if (o.status === "fulfilled") setOverview(o.value.overview);
-    if (j.status === "fulfilled") setJourney(j.value.journey);
-    const failed = [o, j].find((r) => r.status === "rejected") as PromiseRejectedResult | undefined;
-    setJourneyError(o.status === "rejected" && j.status === "rejected" ? describeError(failed?.reason) : null);
+    setView(journeyView(o, j, describeError));
   }, [id]);
 
   const refreshAll = useCallback(() => {
@@ -160,7 +155,7 @@ export function Workspace(props: WorkspaceProps) {
     }
   };
 
-  const cards = envCards(overview, journey);
+  const cards = envCards(view.overview, view.journey);
   const hasImage = !!files?.includes("build/image.txt");
 
   return (
@@ -196,10 +191,10 @@ export function Workspace(props: WorkspaceProps) {
         {tab === "delivery" ? (
           <DeliveryTab
             project={project}
-            overview={overview}
-            journey={journey}
-            journeyError={journeyError}
-            cards={cards}
+            overview={view.overview}
+            journey={view.journey}
+            journeyError={view.error}
+            onRetryJourney={loadJourney}
             busy={busy}
             hasImage={hasImage}
             filesLoaded={files !== null}

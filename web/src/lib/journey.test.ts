@@ -1,30 +1,29 @@
 import { describe, expect, it } from "vitest";
 import type { Journey, Overview } from "../types.js";
-import { deriveNextAction, envCards } from "./journey.js";
+import { envCards, journeyView } from "./journey.js";
 
 describe("journey", () => {
-  const envs = (live: string[]) => ["dev", "staging", "prod"].map((name) => ({ name, live: live.includes(name) }));
-  it("derives SPEC §11.2 next actions", () => {
-    expect(deriveNextAction(envs([]), false, "Ready").kind).toBe("build");
-    expect(deriveNextAction(envs([]), true, "Ready")).toMatchObject({ kind: "deploy_dev", environment: "dev" });
-    expect(deriveNextAction(envs(["dev"]), true, "Ready")).toMatchObject({
-      kind: "promote",
-      label: "Promote to staging",
-      from_env: "dev",
-      to_env: "staging",
+  const overview = { summary: "Delivery is underway: 1 of 3 environments are live.", environments: [] } as Overview;
+  const journey = {
+    summary: overview.summary,
+    next_action: { kind: "promote", label: "Promote to staging", detail: "…", from_env: "dev", to_env: "staging" },
+  } as unknown as Journey;
+  const ok = <T>(value: T): PromiseSettledResult<T> => ({ status: "fulfilled", value });
+  const failed = (reason: unknown): PromiseSettledResult<never> => ({ status: "rejected", reason });
+  const describeErr = (err: unknown) => `described: ${String(err)}`;
+
+  it("shows the API's journey, next step included, when /journey answers", () => {
+    expect(journeyView(ok({ overview }), ok({ journey }), describeErr)).toEqual({ overview, journey, error: null });
+    expect(journeyView(failed("down"), ok({ journey }), describeErr)).toEqual({ overview: null, journey, error: null });
+  });
+  it("has no next step but the /journey error to retry when /journey fails", () => {
+    const view = journeyView(ok({ overview }), failed("503 Service Unavailable"), describeErr);
+    expect(view).toEqual({ overview, journey: null, error: "described: 503 Service Unavailable" });
+    expect(journeyView(failed("a"), failed("b"), describeErr)).toEqual({
+      overview: null,
+      journey: null,
+      error: "described: b",
     });
-    expect(deriveNextAction(envs(["dev", "staging"]), true, "Ready")).toMatchObject({
-      kind: "release",
-      label: "Release to production",
-      from_env: "staging",
-      to_env: "prod",
-    });
-    expect(deriveNextAction(envs(["dev", "prod"]), true, "Ready")).toMatchObject({
-      kind: "promote",
-      to_env: "staging",
-    });
-    expect(deriveNextAction(envs(["dev", "staging", "prod"]), true, "Ready").label).toBe("Journey is up to date");
-    expect(deriveNextAction(envs([]), true, "Error").kind).toBe("investigate");
   });
   it("merges overview and journey environments into cards", () => {
     const overview: Overview = {
