@@ -6,6 +6,7 @@ import { describeError } from "../lib/errors.js";
 import { ACTIONABLE } from "../lib/journey.js";
 import { describeWebhookReply, webhookBody, type WebhookOverrides } from "../lib/webhook.js";
 import type { Accepted, Journey, NextAction, Overview, Project } from "../types.js";
+import { SelectField } from "./select-field.js";
 import { useToast } from "./toasts.js";
 
 interface DeliveryTabProps {
@@ -301,30 +302,18 @@ function PromoteCard(props: {
     <section class="card action-card" aria-labelledby="promote-h">
       <h2 id="promote-h">Promote or release</h2>
       <div class="field-row">
-        <label class="field">
-          <span>From</span>
-          <select name="promote-from" value={from} onChange={(e) => props.onFrom(e.currentTarget.value)}>
-            {envs.map((e) => (
-              <option key={e} value={e}>
-                {e}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField label="From" name="promote-from" value={from} options={envs} onChange={props.onFrom} />
         <span class="arrow" aria-hidden="true">
           →
         </span>
-        <label class="field">
-          <span>To</span>
-          <select name="promote-to" value={to} onChange={(e) => props.onTo(e.currentTarget.value)}>
-            <option value="">choose…</option>
-            {envs.map((e) => (
-              <option key={e} value={e}>
-                {e}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField
+          label="To"
+          name="promote-to"
+          value={to}
+          placeholder="choose…"
+          options={envs}
+          onChange={props.onTo}
+        />
       </div>
       <ul class="rails" aria-live="polite">
         {rails.map((r) => (

@@ -16,6 +16,7 @@ import { DeleteDialog } from "./delete-dialog.js";
 import { DeliveryTab } from "./delivery-tab.js";
 import { EnvironmentsTab } from "./environments-tab.js";
 import { OutputsExplorer } from "./outputs-explorer.js";
+import { ProgressBar } from "./progress-bar.js";
 import { PromoteDialog } from "./promote-dialog.js";
 import { RollbackDialog } from "./rollback-dialog.js";
 import { Tabs, type TabDef } from "./tabs.js";
@@ -314,16 +315,7 @@ function OpStrip({
     <div class="op-strip" data-op-id={snap.opId} data-kind={t.kind ?? ""} data-status={t.status ?? ""}>
       <strong>{kindLabel(t.kind ?? fallbackKind)}</strong>
       {t.status ? <StatusBadge status={t.status} /> : <span class="muted">loading…</span>}
-      <div
-        class="progress progress-sm"
-        role="progressbar"
-        aria-label="Operation progress"
-        aria-valuemin={0}
-        aria-valuemax={100}
-        aria-valuenow={t.progress}
-      >
-        <div class={`progress-bar${t.status === "error" ? " bad" : ""}`} style={{ width: `${t.progress}%` }} />
-      </div>
+      <ProgressBar percent={t.progress} failed={t.status === "error"} small />
       <span class="num muted">{t.progress}%</span>
       <button type="button" class="link-btn" onClick={onView}>
         View activity
