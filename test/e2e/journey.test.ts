@@ -299,6 +299,24 @@ describe("web UI journey", () => {
     await page.locator("select[name=audit-action]").selectOption("");
     await page.locator('tr[data-action="op.completed"]').first().waitFor();
     await browser.screenshot("10-audit");
+
+    // More records than one page (50): 60 rejected deployments (400, audited like every mutating request).
+    for (let i = 0; i < 60; i++) {
+      const r = await call(slipway.base, "POST", "/api/events/deployment", { project_id: APP, environment: "qa" });
+      expect(r.status).toBe(400);
+    }
+    await page.getByRole("button", { name: "Refresh" }).click();
+    // The newest record on top is now one of those; the first page holds 50 of the 90-odd records.
+    const rows = page.locator("tr[data-audit-id]");
+    await page.waitForFunction(
+      () => document.querySelector("tr[data-audit-id]")?.getAttribute("data-action") === "delivery.deploy",
+    );
+    expect(await rows.count()).toBe(50);
+    await page.getByRole("button", { name: "Load older" }).click();
+    await rows.nth(50).waitFor();
+    const ids = await rows.evaluateAll((els) => els.map((e) => e.getAttribute("data-audit-id")));
+    expect(new Set(ids).size).toBe(ids.length);
+    await page.locator('tr[data-action="op.completed"]').first().waitFor();
   });
 
   it("works from the keyboard: shortcuts, tab arrows, Escape", async () => {
