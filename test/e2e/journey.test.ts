@@ -235,7 +235,9 @@ describe("web UI journey", () => {
     );
     // A clean shot for docs/screenshot.png: wait until the toasts (4.2 s each) are gone.
     await page.waitForFunction(() => document.querySelectorAll(".toast").length === 0, undefined, { timeout: 15_000 });
-    await page.getByText("Advanced overrides").click(); // fold the overrides opened above
+    // Fold the overrides if they are still open from the webhook step (reopening the workspace folds them too).
+    const overrides = page.locator("details.advanced");
+    if (await overrides.evaluate((d) => (d as HTMLDetailsElement).open)) await overrides.locator("summary").click();
     await page.evaluate(() => window.scrollTo(0, 0));
     await browser.screenshot("07-journey-complete");
   });
