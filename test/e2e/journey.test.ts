@@ -165,6 +165,34 @@ describe("web UI journey", () => {
     await browser.screenshot("05-delivery");
   });
 
+  it("shows the /journey failure with a retry instead of a next step, then the API's next step", async () => {
+    // The next step comes only from GET …/journey (SPEC §11.2); while it fails the panel says so and offers a retry.
+    await page.route("**/api/projects/*/journey", (route) =>
+      route.fulfill({ status: 503, contentType: "application/json", body: "{}" }),
+    );
+    await page.getByRole("button", { name: "Close workspace" }).click();
+    await page.locator(`.app-item[data-app-id="${APP}"]`).click();
+    await openTab(page, "Delivery");
+    const panel = page.locator(".journey");
+    await panel.locator("[data-journey-error]").waitFor();
+    expect(await panel.locator("[data-journey-error]").textContent()).toContain(
+      "The journey did not load, so there is no next step to show",
+    );
+    expect(await panel.locator(".next-action").count()).toBe(0);
+    expect(await panel.locator(".milestone").count()).toBe(0);
+    // The overview still answers: its summary stays.
+    expect(await panel.locator(".journey-summary").textContent()).toBe(
+      "Delivery is underway: 1 of 3 environments are live.",
+    );
+    await browser.screenshot("05b-journey-error");
+
+    await page.unroute("**/api/projects/*/journey");
+    await panel.locator("#journey-retry").click();
+    await panel.locator('.next-action[data-next-kind="promote"]').waitFor();
+    expect(await panel.locator("[data-journey-error]").count()).toBe(0);
+    await panel.locator('[data-milestone="env-dev"][data-status="complete"]').waitFor();
+  });
+
   it("promotes dev to staging after typing the confirmation", async () => {
     await page.locator("select[name=promote-from]").selectOption("dev");
     await page.locator("select[name=promote-to]").selectOption("staging");
@@ -207,7 +235,9 @@ describe("web UI journey", () => {
     );
     // A clean shot for docs/screenshot.png: wait until the toasts (4.2 s each) are gone.
     await page.waitForFunction(() => document.querySelectorAll(".toast").length === 0, undefined, { timeout: 15_000 });
-    await page.getByText("Advanced overrides").click(); // fold the overrides opened above
+    // Fold the overrides if they are still open from the webhook step (reopening the workspace folds them too).
+    const overrides = page.locator("details.advanced");
+    if (await overrides.evaluate((d) => (d as HTMLDetailsElement).open)) await overrides.locator("summary").click();
     await page.evaluate(() => window.scrollTo(0, 0));
     await browser.screenshot("07-journey-complete");
   });
@@ -271,6 +301,24 @@ describe("web UI journey", () => {
     await page.locator("select[name=audit-action]").selectOption("");
     await page.locator('tr[data-action="op.completed"]').first().waitFor();
     await browser.screenshot("10-audit");
+
+    // More records than one page (50): 60 rejected deployments (400, audited like every mutating request).
+    for (let i = 0; i < 60; i++) {
+      const r = await call(slipway.base, "POST", "/api/events/deployment", { project_id: APP, environment: "qa" });
+      expect(r.status).toBe(400);
+    }
+    await page.getByRole("button", { name: "Refresh" }).click();
+    // The newest record on top is now one of those; the first page holds 50 of the 90-odd records.
+    const rows = page.locator("tr[data-audit-id]");
+    await page.waitForFunction(
+      () => document.querySelector("tr[data-audit-id]")?.getAttribute("data-action") === "delivery.deploy",
+    );
+    expect(await rows.count()).toBe(50);
+    await page.getByRole("button", { name: "Load older" }).click();
+    await rows.nth(50).waitFor();
+    const ids = await rows.evaluateAll((els) => els.map((e) => e.getAttribute("data-audit-id")));
+    expect(new Set(ids).size).toBe(ids.length);
+    await page.locator('tr[data-action="op.completed"]').first().waitFor();
   });
 
   it("works from the keyboard: shortcuts, tab arrows, Escape", async () => {

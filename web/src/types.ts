@@ -1,90 +1,35 @@
-// Response and request shapes the UI reads (SPEC §2.4, §3.3, §4, §5.2, §7, §11, §12). The web bundle imports
-// nothing from server/: these are declared here, loosely where the UI does not care.
+// Response and request shapes the UI reads (SPEC §2.4, §3.3, §4, §5.2, §7, §11, §12). DESIGN §1: the UI imports
+// only *types* from the API layer, so the records the server defines come from there (`import type`/`export type`
+// are erased at build time: no server code enters the web bundle). The shapes declared below are the ones the server
+// builds inline without a named type behind a room's entry file.
 
-export type Phase = "Ready" | "Reconciling" | "Deleting" | "Error" | (string & {});
-export type OpStatus = "queued" | "running" | "done" | "error";
-export type OpKind = "create" | "update" | "delete" | "ci" | "deploy" | "promote" | "release" | "rollback";
+export type { ProjectSpec, EnvironmentSpec } from "../../workers/shared/spec-types.js";
+export type { OpKind, ReleaseRecord } from "../../workers/types.js";
+export type {
+  Delivery,
+  OpEvent,
+  OpStatus,
+  OpStep,
+  Operation,
+  Project,
+  ProjectPhase,
+  ProjectStatus,
+} from "../../server/store/index.js";
+export type {
+  CompareResponse,
+  EnvironmentState as JourneyEnvironment,
+  Journey,
+  Milestone,
+  MilestoneStatus,
+  NextAction,
+  NextActionKind,
+  Overview,
+  OverviewEnvironment,
+} from "../../server/read-models/index.js";
+export type { AuditRecord } from "../../server/audit/index.js";
 
-export interface EnvSpec {
-  vars?: Record<string, string>;
-}
-
-export interface ProjectSpec {
-  apiVersion?: string;
-  kind?: string;
-  name: string;
-  runtime: string;
-  capabilities?: string[];
-  environments: Record<string, EnvSpec>;
-  networkPolicies?: { ingress: string; egress: string };
-}
-
-export interface ProjectStatus {
-  phase: Phase;
-  updated_at: string;
-  last_op_id: string;
-  last_op_kind: string;
-  message?: string;
-}
-
-export interface Project {
-  id: string;
-  created_at: string;
-  updated_at: string;
-  spec: ProjectSpec;
-  status: ProjectStatus;
-}
-
-export interface Delivery {
-  stage?: string;
-  environment?: string;
-  from_env?: string;
-  to_env?: string;
-}
-
-export interface OpStep {
-  worker: string;
-  started_at: string;
-  ended_at: string;
-  message?: string;
-  error?: string;
-  artifacts?: string[];
-}
-
-export interface Operation {
-  id: string;
-  kind: OpKind | (string & {});
-  project_id: string;
-  delivery?: Delivery;
-  requested: string;
-  finished: string;
-  status: OpStatus;
-  error?: string;
-  steps: OpStep[];
-}
-
-/** One SSE payload (SPEC §5.2). */
-export interface OpEvent {
-  event_id: string;
-  sequence: number;
-  op_id: string;
-  project_id: string;
-  kind: string;
-  status: OpStatus;
-  at: string;
-  worker?: string;
-  step_index?: number;
-  total_steps: number;
-  progress_percent?: number;
-  duration_ms?: number;
-  message?: string;
-  error?: string;
-  artifacts?: string[];
-  delivery?: Delivery;
-  hint?: string;
-  cached?: boolean;
-  completed?: boolean;
-}
+import type { OpStatus, Operation, Project } from "../../server/store/index.js";
+import type { CompareResponse } from "../../server/read-models/index.js";
 
 export interface HistoryItem {
   id: string;
@@ -102,9 +47,6 @@ export interface Page<T> {
   items: T[];
   next_cursor?: string;
 }
-
-// The UI imports only types from the API layer (DESIGN §1): one definition of a release record.
-export type { ReleaseRecord } from "../../workers/types.js";
 
 export interface Gate {
   code: string;
@@ -139,24 +81,6 @@ export interface PromotionPreview {
   rollout_plan: string[];
 }
 
-export interface Delta {
-  changed: boolean;
-  from?: string;
-  to?: string;
-  added?: string[];
-  removed?: string[];
-  updated?: string[];
-}
-
-export interface CompareResponse {
-  from_id: string;
-  to_id: string;
-  summary: string;
-  image_delta: Delta;
-  config_delta: Delta;
-  rendered_delta: Delta;
-}
-
 export type RollbackScope = "code_only" | "code_and_config" | "full_state";
 
 export interface RollbackRequest {
@@ -166,6 +90,9 @@ export interface RollbackRequest {
   scope: RollbackScope | (string & {});
   override?: boolean;
 }
+
+/** A config delta of a release compare (SPEC §7.7), the widest of the three. */
+export type Delta = CompareResponse["config_delta"];
 
 export interface RollbackPreview {
   project_id: string;
@@ -179,76 +106,6 @@ export interface RollbackPreview {
   compare?: CompareResponse;
   gates: Gate[];
   blockers: Blocker[];
-}
-
-export type MilestoneStatus = "complete" | "in_progress" | "pending" | "blocked" | "failed";
-
-export interface Milestone {
-  id: string;
-  title: string;
-  status: MilestoneStatus | (string & {});
-  detail: string;
-}
-
-export interface JourneyEnvironment {
-  name: string;
-  state: "live" | "pending" | (string & {});
-  image?: string;
-  image_source?: string;
-  delivery_type?: string;
-  delivery_path?: string;
-  detail: string;
-}
-
-export type NextActionKind = "build" | "deploy_dev" | "promote" | "release" | "investigate" | "none";
-
-export interface NextAction {
-  kind: NextActionKind | (string & {});
-  label: string;
-  detail: string;
-  environment?: string;
-  from_env?: string;
-  to_env?: string;
-}
-
-export interface Journey {
-  summary: string;
-  milestones: Milestone[];
-  environments: JourneyEnvironment[];
-  next_action: NextAction;
-  artifact_stats?: Record<string, number>;
-  recent_operation?: Operation;
-  last_update_time?: string;
-}
-
-export interface OverviewEnvironment {
-  name: string;
-  health_status: "healthy" | "degraded" | "failing" | "unknown" | (string & {});
-  delivery_state: string;
-  running_image?: string;
-  delivery_type: string;
-  delivery_path?: string;
-  config_readiness: string;
-  secrets_readiness: string;
-  last_delivery_at?: string;
-}
-
-export interface Overview {
-  summary: string;
-  environments: OverviewEnvironment[];
-}
-
-export interface AuditRecord {
-  id: string;
-  at: string;
-  actor: string;
-  action: string;
-  project_id?: string;
-  op_id?: string;
-  outcome: string;
-  status_code?: number;
-  request_id: string;
-  remote_addr: string;
 }
 
 export interface SystemInfo {

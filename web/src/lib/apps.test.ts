@@ -1,11 +1,23 @@
 import { describe, expect, it } from "vitest";
-import type { Project } from "../types.js";
+import type { Project, ProjectPhase, ProjectSpec } from "../types.js";
 import { matchesSearch, phaseTone, projectBusy, projectCounts, sortProjects, visibleProjects } from "./apps.js";
+
+/** A normalised spec (SPEC §2.2) with empty variables for each named environment. */
+function spec(name: string, runtime: string, envs: string[]): ProjectSpec {
+  return {
+    apiVersion: "platform.example.com/v2",
+    kind: "App",
+    name,
+    runtime,
+    environments: Object.fromEntries(envs.map((e) => [e, { vars: {} }])),
+    networkPolicies: { ingress: "internal", egress: "internal" },
+  };
+}
 
 function project(
   id: string,
   name: string,
-  phase: string,
+  phase: ProjectPhase,
   patch: Partial<Project["status"]> = {},
   extra: Partial<Project> = {},
 ): Project {
@@ -13,7 +25,7 @@ function project(
     id,
     created_at: "2026-01-01T00:00:00.000Z",
     updated_at: "2026-01-01T00:00:00.000Z",
-    spec: { name, runtime: "go_1.26", environments: { dev: {}, staging: {} } },
+    spec: spec(name, "go_1.26", ["dev", "staging"]),
     status: {
       phase,
       updated_at: "2026-01-01T00:00:00.000Z",
@@ -47,7 +59,7 @@ const C = project(
   { message: "queued deployment", updated_at: "2026-01-02T00:00:00.000Z" },
   {
     created_at: "2026-01-03T00:00:00.000Z",
-    spec: { name: "checkout", runtime: "python_3.14", environments: { qa: {} } },
+    spec: spec("checkout", "python_3.14", ["qa"]),
   },
 );
 const D = project("ddd", "zeta", "Deleting", { message: "queued delete" }, { created_at: "2026-01-04T00:00:00.000Z" });

@@ -49,7 +49,7 @@ export function statusTone(status: string | undefined): Tone {
 }
 
 export function matchesPhase(p: Project, filter: PhaseFilter): boolean {
-  const phase = p.status?.phase;
+  const phase = p.status.phase;
   switch (filter) {
     case "all":
       return true;
@@ -67,22 +67,22 @@ export function matchesSearch(p: Project, query: string): boolean {
   const terms = query.toLowerCase().split(/\s+/).filter(Boolean);
   if (terms.length === 0) return true;
   const fields = [
-    p.spec?.name,
+    p.spec.name,
     p.id,
-    p.spec?.runtime,
-    p.status?.phase,
-    p.status?.message,
-    p.status?.last_op_kind,
-    ...Object.keys(p.spec?.environments ?? {}),
+    p.spec.runtime,
+    p.status.phase,
+    p.status.message,
+    p.status.last_op_kind,
+    ...Object.keys(p.spec.environments),
   ]
     .filter((f): f is string => typeof f === "string" && f !== "")
     .map((f) => f.toLowerCase());
   return terms.every((t) => fields.some((f) => f.includes(t)));
 }
 
-const updatedAt = (p: Project) => Date.parse(p.status?.updated_at || p.updated_at) || 0;
+const updatedAt = (p: Project) => Date.parse(p.status.updated_at || p.updated_at) || 0;
 const createdAt = (p: Project) => Date.parse(p.created_at) || 0;
-const nameOf = (p: Project) => (p.spec?.name || p.id).toLowerCase();
+const nameOf = (p: Project) => (p.spec.name || p.id).toLowerCase();
 
 export function sortProjects(list: Project[], sort: SortKey): Project[] {
   const out = [...list];
@@ -119,7 +119,7 @@ export function projectCounts(projects: Project[]): { total: number; ready: numb
   let busy = 0;
   let failing = 0;
   for (const p of projects) {
-    const t = phaseTone(p.status?.phase);
+    const t = phaseTone(p.status.phase);
     if (t === "ok") ready++;
     else if (t === "busy") busy++;
     else if (t === "bad") failing++;
@@ -129,5 +129,5 @@ export function projectCounts(projects: Project[]): { total: number; ready: numb
 
 /** An op of this project is queued or running (from what the project record says). */
 export function projectBusy(p: Project | undefined): boolean {
-  return p?.status?.phase === "Reconciling" || p?.status?.phase === "Deleting";
+  return p?.status.phase === "Reconciling" || p?.status.phase === "Deleting";
 }

@@ -34,11 +34,9 @@ describe("environment order", () => {
     expect(orderEnvs(["production", "dev", "dev"])).toEqual(["dev", "production"]);
   });
   it("always offers dev for delivery", () => {
-    expect(deliveryEnvs({ name: "x", runtime: "go_1.26", environments: { prod: {}, staging: {} } })).toEqual([
-      "dev",
-      "staging",
-      "prod",
-    ]);
+    expect(
+      deliveryEnvs({ ...specFromForm(defaultAppForm()), environments: { prod: { vars: {} }, staging: { vars: {} } } }),
+    ).toEqual(["dev", "staging", "prod"]);
   });
 });
 

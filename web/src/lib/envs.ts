@@ -27,8 +27,8 @@ export function orderEnvs(names: Iterable<string>): string[] {
 }
 
 /** dev ∪ spec environments, in select order. */
-export function deliveryEnvs(spec: ProjectSpec | undefined): string[] {
-  return orderEnvs(["dev", ...Object.keys(spec?.environments ?? {})]);
+export function deliveryEnvs(spec: ProjectSpec): string[] {
+  return orderEnvs(["dev", ...Object.keys(spec.environments)]);
 }
 
 /** The "clean" action: upper-case, every invalid character becomes `_`, a leading digit gets a `_` prefix. */
@@ -81,8 +81,8 @@ export function defaultAppForm(): AppForm {
 }
 
 export function formFromProject(spec: ProjectSpec, id: string): AppForm {
-  const envs = orderEnvs(Object.keys(spec.environments ?? {})).map((name) => {
-    const vars = spec.environments[name]?.vars ?? {};
+  const envs = orderEnvs(Object.keys(spec.environments)).map((name) => {
+    const vars = spec.environments[name].vars;
     return {
       name,
       vars: Object.keys(vars)

@@ -1,7 +1,7 @@
-// The journey panel and environment cards: one view model from `/overview` and `/journey` (SPEC §11), with a
-// fallback when only one of them answered.
+// The journey panel and environment cards: one view model from `/overview` and `/journey` (SPEC §11, §13). The
+// next step is the server's (`journey.next_action`); the browser does not derive it again.
 
-import type { Journey, JourneyEnvironment, NextAction, Overview, OverviewEnvironment } from "../types.js";
+import type { Journey, JourneyEnvironment, Overview, OverviewEnvironment } from "../types.js";
 
 export interface EnvCard {
   name: string;
@@ -50,64 +50,29 @@ export function envCards(overview: Overview | null, journey: Journey | null): En
   }));
 }
 
-const isProd = (n: string) => n === "prod" || n === "production";
+/** What the journey panel shows after one read of `/overview` and `/journey` (each may fail on its own). */
+export interface JourneyView {
+  overview: Overview | null;
+  /** The API's journey: milestones and the next step (SPEC §11.2); null when `/journey` failed. */
+  journey: Journey | null;
+  /** Why there is no next step to show: the `/journey` failure, to retry. */
+  error: string | null;
+}
 
-/** SPEC §11.2 next_action, derived client-side when `/journey` did not answer. */
-export function deriveNextAction(
-  envs: { name: string; live: boolean }[],
-  hasBuild: boolean,
-  phase: string,
-): NextAction {
-  if (phase === "Error")
-    return {
-      kind: "investigate",
-      label: "Review failing activity",
-      detail: "Open the latest activity details, then retry the step.",
-    };
-  if (!hasBuild)
-    return {
-      kind: "build",
-      label: "Run a source build",
-      detail: "Trigger a source change build so delivery has an image to ship.",
-    };
-  const dev = envs.find((e) => e.name === "dev");
-  if (!dev?.live)
-    return {
-      kind: "deploy_dev",
-      label: "Deploy to dev",
-      detail: "Ship the latest build to the dev environment.",
-      environment: "dev",
-    };
-  for (let i = 1; i < envs.length; i++) {
-    const t = envs[i]!;
-    if (t.live) continue;
-    const s = envs[i - 1]!;
-    if (!s.live)
-      return {
-        kind: "none",
-        label: "Wait for upstream delivery",
-        detail: `Deliver ${s.name} before moving to ${t.name}.`,
-      };
-    if (isProd(t.name))
-      return {
-        kind: "release",
-        label: "Release to production",
-        detail: `Promote verified image from ${s.name} to ${t.name}.`,
-        from_env: s.name,
-        to_env: t.name,
-      };
-    return {
-      kind: "promote",
-      label: `Promote to ${t.name}`,
-      detail: `Move tested image from ${s.name} to ${t.name}.`,
-      from_env: s.name,
-      to_env: t.name,
-    };
-  }
+/**
+ * Fold the two reads into the panel's state. The next step comes only from `/journey` (the server derives it, SPEC
+ * §11.2); when that read fails the panel says so and offers a retry rather than keeping a stale or guessed step.
+ * The overview (cards, summary) stands on its own, and the journey's environments stand in for it when it failed.
+ */
+export function journeyView(
+  overview: PromiseSettledResult<{ overview: Overview }>,
+  journey: PromiseSettledResult<{ journey: Journey }>,
+  describe: (err: unknown) => string,
+): JourneyView {
   return {
-    kind: "none",
-    label: "Journey is up to date",
-    detail: "All configured environments have delivery evidence.",
+    overview: overview.status === "fulfilled" ? overview.value.overview : null,
+    journey: journey.status === "fulfilled" ? journey.value.journey : null,
+    error: journey.status === "rejected" ? describe(journey.reason) : null,
   };
 }
 

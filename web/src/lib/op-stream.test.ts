@@ -49,7 +49,7 @@ function op(status: Operation["status"], steps = 0): Operation {
     finished: status === "done" || status === "error" ? "2026-01-01T00:00:05.000Z" : ZERO,
     status,
     steps: Array.from({ length: steps }, (_, i) => ({
-      worker: ["imageBuilder", "manifestRenderer"][i]!,
+      worker: (["imageBuilder", "manifestRenderer"] as const)[i]!,
       started_at: "2026-01-01T00:00:01.000Z",
       ended_at: "2026-01-01T00:00:02.000Z",
     })),

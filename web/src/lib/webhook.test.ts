@@ -35,7 +35,7 @@ describe("webhook reply", () => {
   it("accepted → success", () => {
     const op = {
       id: "x",
-      kind: "ci",
+      kind: "ci" as const,
       project_id: "shop",
       requested: "",
       finished: "",

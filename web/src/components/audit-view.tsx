@@ -1,11 +1,13 @@
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import * as api from "../api.js";
+import { usePagedList } from "../hooks/use-paged-list.js";
 import { AUDIT_ACTIONS, auditExportUrl, auditQuery, type AuditFilters } from "../lib/audit.js";
-import { describeError } from "../lib/errors.js";
 import { formatTime, short12 } from "../lib/format.js";
-import { appendPage, firstPage, type Paged } from "../lib/pages.js";
 import type { AuditRecord, Project } from "../types.js";
-import { Badge } from "./Badge.js";
+import { Alert } from "./alert.js";
+import { Badge } from "./badge.js";
+import { LoadOlder } from "./load-older.js";
+import { SelectField } from "./select-field.js";
 
 const OUTCOME_TONE: Record<string, "ok" | "busy" | "bad" | "idle"> = {
   accepted: "ok",
@@ -20,42 +22,15 @@ const OUTCOME_TONE: Record<string, "ok" | "busy" | "bad" | "idle"> = {
 /** `GET /api/audit` with project/action filters, "Load older" by cursor, and export links (SPEC §12.4). */
 export function AuditView({ projects }: { projects: Project[] }) {
   const [filters, setFilters] = useState<AuditFilters>({ projectId: "", action: "" });
-  const [list, setList] = useState<Paged<AuditRecord> | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [loading, setLoading] = useState(false);
   const [tick, setTick] = useState(0);
+  const paged = usePagedList<AuditRecord>({
+    fetchPage: (cursor) => api.listAudit(auditQuery(filters, cursor)),
+    key: (r) => r.id,
+    deps: [filters, tick],
+  });
+  const { list, error, loading } = paged;
 
-  useEffect(() => {
-    let live = true;
-    setLoading(true);
-    api
-      .listAudit(auditQuery(filters))
-      .then((p) => {
-        if (!live) return;
-        setList(firstPage(p));
-        setError(null);
-      })
-      .catch((err) => live && setError(describeError(err)))
-      .finally(() => live && setLoading(false));
-    return () => {
-      live = false;
-    };
-  }, [filters, tick]);
-
-  const older = async () => {
-    if (!list?.nextCursor) return;
-    setLoading(true);
-    try {
-      const page = await api.listAudit(auditQuery(filters, list.nextCursor));
-      setList((l) => appendPage(l ?? { items: [] }, page, (r) => r.id));
-    } catch (err) {
-      setError(describeError(err));
-    } finally {
-      setLoading(false);
-    }
-  };
-
-  const names = new Map(projects.map((p) => [p.id, p.spec?.name || p.id]));
+  const names = new Map(projects.map((p) => [p.id, p.spec.name || p.id]));
   return (
     <section class="audit" aria-labelledby="audit-h">
       <div class="section-head">
@@ -69,46 +44,28 @@ export function AuditView({ projects }: { projects: Project[] }) {
         </a>
       </div>
       <form class="list-controls" onSubmit={(e) => e.preventDefault()} aria-label="Audit filters">
-        <label class="field">
-          <span>App</span>
-          <select
-            name="audit-project"
-            value={filters.projectId}
-            onChange={(e) => setFilters({ ...filters, projectId: e.currentTarget.value })}
-          >
-            <option value="">All apps</option>
-            {projects.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.spec?.name || p.id} ({short12(p.id)})
-              </option>
-            ))}
-          </select>
-        </label>
-        <label class="field">
-          <span>Action</span>
-          <select
-            name="audit-action"
-            value={filters.action}
-            onChange={(e) => setFilters({ ...filters, action: e.currentTarget.value })}
-          >
-            <option value="">All actions</option>
-            {AUDIT_ACTIONS.map((a) => (
-              <option key={a} value={a}>
-                {a}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField
+          label="App"
+          name="audit-project"
+          value={filters.projectId}
+          placeholder="All apps"
+          options={projects.map((p) => ({ value: p.id, label: `${p.spec.name || p.id} (${short12(p.id)})` }))}
+          onChange={(projectId) => setFilters({ ...filters, projectId })}
+        />
+        <SelectField
+          label="Action"
+          name="audit-action"
+          value={filters.action}
+          placeholder="All actions"
+          options={AUDIT_ACTIONS}
+          onChange={(action) => setFilters({ ...filters, action })}
+        />
         <span class="spacer" />
         <button type="button" class="btn btn-small" onClick={() => setTick((t) => t + 1)} disabled={loading}>
           Refresh
         </button>
       </form>
-      {error ? (
-        <p class="alert" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <Alert message={error} />
       <div class="table-wrap card">
         <table class="table audit-table">
           <thead>
@@ -158,11 +115,7 @@ export function AuditView({ projects }: { projects: Project[] }) {
         {list && list.items.length === 0 ? <p class="muted pad">No audit records match.</p> : null}
         {!list && !error ? <p class="muted pad">Loading…</p> : null}
       </div>
-      {list?.nextCursor ? (
-        <button type="button" class="btn" onClick={older} disabled={loading}>
-          {loading ? "Loading…" : "Load older"}
-        </button>
-      ) : null}
+      <LoadOlder paged={paged} />
     </section>
   );
 }

@@ -4,22 +4,23 @@ import { startedOps, useOpStream } from "../hooks/use-op-stream.js";
 import { projectBusy } from "../lib/apps.js";
 import { describeError } from "../lib/errors.js";
 import { timeAgo } from "../lib/format.js";
-import { envCards } from "../lib/journey.js";
+import { envCards, journeyView, type JourneyView } from "../lib/journey.js";
 import type { OpStreamSnapshot } from "../lib/op-stream.js";
 import type { TabId } from "../lib/route.js";
 import { buildTimeline, isTerminal, kindLabel } from "../lib/timeline.js";
-import type { Accepted, Journey, Overview, Project } from "../types.js";
-import { ActivityTab } from "./ActivityTab.js";
-import { AppFormDialog } from "./AppFormDialog.js";
-import { PhaseBadge, StatusBadge } from "./Badge.js";
-import { DeleteDialog } from "./DeleteDialog.js";
-import { DeliveryTab } from "./DeliveryTab.js";
-import { EnvironmentsTab } from "./EnvironmentsTab.js";
-import { OutputsExplorer } from "./OutputsExplorer.js";
-import { PromoteDialog } from "./PromoteDialog.js";
-import { RollbackDialog } from "./RollbackDialog.js";
-import { Tabs, type TabDef } from "./Tabs.js";
-import { useToast } from "./Toasts.js";
+import type { Accepted, Project } from "../types.js";
+import { ActivityTab } from "./activity-tab.js";
+import { AppFormDialog } from "./app-form-dialog.js";
+import { PhaseBadge, StatusBadge } from "./badge.js";
+import { DeleteDialog } from "./delete-dialog.js";
+import { DeliveryTab } from "./delivery-tab.js";
+import { EnvironmentsTab } from "./environments-tab.js";
+import { OutputsExplorer } from "./outputs-explorer.js";
+import { ProgressBar } from "./progress-bar.js";
+import { PromoteDialog } from "./promote-dialog.js";
+import { RollbackDialog } from "./rollback-dialog.js";
+import { Tabs, type TabDef } from "./tabs.js";
+import { useToast } from "./toasts.js";
 
 const TABS: TabDef<TabId>[] = [
   { id: "delivery", label: "Delivery" },
@@ -51,13 +52,11 @@ export function Workspace(props: WorkspaceProps) {
   const { project, now, onClose, onRefreshProjects, onProjectPatched, artifactsTick, tab, onTab: setTab } = props;
   const toast = useToast();
   const id = project.id;
-  const [trackedOp, setTrackedOp] = useState(project.status?.last_op_id ?? "");
+  const [trackedOp, setTrackedOp] = useState(project.status.last_op_id);
   const [files, setFiles] = useState<string[] | null>(null);
   const [filesError, setFilesError] = useState<string | null>(null);
   const [filesLoading, setFilesLoading] = useState(false);
-  const [overview, setOverview] = useState<Overview | null>(null);
-  const [journey, setJourney] = useState<Journey | null>(null);
-  const [journeyError, setJourneyError] = useState<string | null>(null);
+  const [view, setView] = useState<JourneyView>({ overview: null, journey: null, error: null });
   const [refreshKey, setRefreshKey] = useState(0);
   const [artifact, setArtifact] = useState<string | null>(null);
   const [dialog, setDialog] = useState<Dialog | null>(null);
@@ -75,13 +74,10 @@ export function Workspace(props: WorkspaceProps) {
     }
   }, [id]);
 
-  // Journey panel: /overview, with /journey for milestones and next action; either may stand in for the other.
+  // Journey panel: /overview for the cards and summary, /journey for milestones and the next step (SPEC §13).
   const loadJourney = useCallback(async () => {
     const [o, j] = await Promise.allSettled([api.getOverview(id), api.getJourney(id)]);
-    if (o.status === "fulfilled") setOverview(o.value.overview);
-    if (j.status === "fulfilled") setJourney(j.value.journey);
-    const failed = [o, j].find((r) => r.status === "rejected") as PromiseRejectedResult | undefined;
-    setJourneyError(o.status === "rejected" && j.status === "rejected" ? describeError(failed?.reason) : null);
+    setView(journeyView(o, j, describeError));
   }, [id]);
 
   const refreshAll = useCallback(() => {
@@ -106,7 +102,7 @@ export function Workspace(props: WorkspaceProps) {
   }, [artifactsTick]);
 
   // A new op on this app (started here, by a git hook, or elsewhere) becomes the one the activity follows.
-  const lastOpId = project.status?.last_op_id ?? "";
+  const lastOpId = project.status.last_op_id;
   useEffect(() => {
     if (lastOpId) setTrackedOp(lastOpId);
   }, [lastOpId]);
@@ -160,7 +156,7 @@ export function Workspace(props: WorkspaceProps) {
     }
   };
 
-  const cards = envCards(overview, journey);
+  const cards = envCards(view.overview, view.journey);
   const hasImage = !!files?.includes("build/image.txt");
 
   return (
@@ -170,9 +166,9 @@ export function Workspace(props: WorkspaceProps) {
           <button type="button" class="btn btn-ghost back-btn" onClick={onClose} aria-label="Close workspace">
             ← Apps
           </button>
-          <h1 id="ws-title">{project.spec?.name || id}</h1>
-          <PhaseBadge phase={project.status?.phase} />
-          <span class="chip">{project.spec?.runtime}</span>
+          <h1 id="ws-title">{project.spec.name || id}</h1>
+          <PhaseBadge phase={project.status.phase} />
+          <span class="chip">{project.spec.runtime}</span>
           <code class="muted" title={id}>
             {id}
           </code>
@@ -185,21 +181,21 @@ export function Workspace(props: WorkspaceProps) {
             </button>
           </span>
         </div>
-        <p class={`ws-message${project.status?.phase === "Error" ? " bad" : ""}`}>
-          {project.status?.message || " "}
-          <span class="muted"> · updated {timeAgo(project.status?.updated_at || project.updated_at, now)}</span>
+        <p class={`ws-message${project.status.phase === "Error" ? " bad" : ""}`}>
+          {project.status.message || " "}
+          <span class="muted"> · updated {timeAgo(project.status.updated_at || project.updated_at, now)}</span>
         </p>
-        <OpStrip snap={snap} fallbackKind={project.status?.last_op_kind} onView={() => setTab("activity")} />
+        <OpStrip snap={snap} fallbackKind={project.status.last_op_kind} onView={() => setTab("activity")} />
       </header>
 
       <Tabs label="Workspace sections" tabs={TABS} active={tab} onChange={setTab} idPrefix="ws">
         {tab === "delivery" ? (
           <DeliveryTab
             project={project}
-            overview={overview}
-            journey={journey}
-            journeyError={journeyError}
-            cards={cards}
+            overview={view.overview}
+            journey={view.journey}
+            journeyError={view.error}
+            onRetryJourney={loadJourney}
             busy={busy}
             hasImage={hasImage}
             filesLoaded={files !== null}
@@ -258,7 +254,7 @@ export function Workspace(props: WorkspaceProps) {
           onClose={() => setDialog(null)}
           onAccepted={(res) => {
             accepted(res);
-            toast("info", `Deleting ${project.spec?.name ?? id}…`);
+            toast("info", `Deleting ${project.spec.name ?? id}…`);
             setDialog(null);
             setTab("activity");
           }}
@@ -319,16 +315,7 @@ function OpStrip({
     <div class="op-strip" data-op-id={snap.opId} data-kind={t.kind ?? ""} data-status={t.status ?? ""}>
       <strong>{kindLabel(t.kind ?? fallbackKind)}</strong>
       {t.status ? <StatusBadge status={t.status} /> : <span class="muted">loading…</span>}
-      <div
-        class="progress progress-sm"
-        role="progressbar"
-        aria-label="Operation progress"
-        aria-valuemin={0}
-        aria-valuemax={100}
-        aria-valuenow={t.progress}
-      >
-        <div class={`progress-bar${t.status === "error" ? " bad" : ""}`} style={{ width: `${t.progress}%` }} />
-      </div>
+      <ProgressBar percent={t.progress} failed={t.status === "error"} small />
       <span class="num muted">{t.progress}%</span>
       <button type="button" class="link-btn" onClick={onView}>
         View activity

@@ -4,8 +4,10 @@ import { confirmationMatches, confirmationPhrase, transitionAction, type Transit
 import { describeError } from "../lib/errors.js";
 import { formatTime, short12 } from "../lib/format.js";
 import type { Accepted, Project, PromotionPreview, PreviewRelease } from "../types.js";
-import { Modal } from "./Modal.js";
-import { BlockerList, GateList } from "./Gates.js";
+import { Alert } from "./alert.js";
+import { BlockerList, GateList } from "./gates.js";
+import { Modal, ModalFoot } from "./modal.js";
+import { TypedConfirmation } from "./typed-confirmation.js";
 
 interface PromoteDialogProps {
   project: Project;
@@ -75,33 +77,22 @@ export function PromoteDialog({ project, from, to, onClose, onAccepted }: Promot
             <p class="muted">Asking the server for a preview…</p>
           )}
         </section>
-        {error ? (
-          <p class="alert" role="alert">
-            {error}
-          </p>
-        ) : null}
-        <label class="field">
-          <span>
-            Type <kbd class="phrase">{phrase}</kbd> to confirm
-          </span>
-          <input
-            name="confirm-text"
-            value={typed}
-            onInput={(e) => setTyped(e.currentTarget.value)}
-            autoComplete="off"
-            spellcheck={false}
-            aria-invalid={typed !== "" && !matches}
-            data-autofocus
-          />
-        </label>
-        <div class="modal-foot">
-          <button type="button" class="btn" onClick={() => void load()}>
-            Refresh preview
-          </button>
-          <span class="spacer" />
-          <button type="button" class="btn" onClick={onClose}>
-            Cancel
-          </button>
+        <Alert message={error} />
+        <TypedConfirmation
+          name="confirm-text"
+          phrase={phrase}
+          value={typed}
+          onInput={setTyped}
+          invalid={typed !== "" && !matches}
+        />
+        <ModalFoot
+          onCancel={onClose}
+          start={
+            <button type="button" class="btn" onClick={() => void load()}>
+              Refresh preview
+            </button>
+          }
+        >
           <button
             type="submit"
             class="btn btn-primary"
@@ -110,7 +101,7 @@ export function PromoteDialog({ project, from, to, onClose, onAccepted }: Promot
           >
             {pending ? "Starting…" : `${verb} ${from} to ${to}`}
           </button>
-        </div>
+        </ModalFoot>
       </form>
     </Modal>
   );

@@ -13,7 +13,8 @@ import {
 import { describeError } from "../lib/errors.js";
 import { formatBytes, formatTime } from "../lib/format.js";
 import type { PublishRecord } from "../types.js";
-import { useToast } from "./Toasts.js";
+import { Alert } from "./alert.js";
+import { useToast } from "./toasts.js";
 
 interface OutputsExplorerProps {
   sectionRef: Ref<HTMLElement>;
@@ -63,7 +64,7 @@ export function OutputsExplorer(props: OutputsExplorerProps) {
           {props.loading ? "Loading…" : "Reload outputs"}
         </button>
       </div>
-      {props.error ? <p class="alert">{props.error}</p> : null}
+      <Alert message={props.error} />
       {quick.length > 0 ? (
         <nav class="quick-links" aria-label="Quick links">
           {quick.map((q) => (
@@ -187,7 +188,7 @@ function ArtifactPreview({
           Download
         </a>
       </div>
-      {error ? <p class="alert">{error}</p> : null}
+      <Alert message={error} />
       {!preview && !error ? <p class="muted">Loading…</p> : null}
       {preview?.kind === "binary" ? (
         <p class="notice" data-preview="binary">

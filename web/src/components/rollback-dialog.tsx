@@ -13,8 +13,10 @@ import type {
   RollbackRequest,
   RollbackScope,
 } from "../types.js";
-import { BlockerList, GateList } from "./Gates.js";
-import { Modal } from "./Modal.js";
+import { Alert } from "./alert.js";
+import { BlockerList, GateList } from "./gates.js";
+import { Modal, ModalFoot } from "./modal.js";
+import { SelectField } from "./select-field.js";
 
 const SCOPES: { value: RollbackScope; label: string; detail: string }[] = [
   {
@@ -114,23 +116,16 @@ export function RollbackDialog({ project, env: initialEnv, releaseId, onClose, o
     <Modal title={`Roll back ${env}`} onClose={onClose} name="rollback" wide>
       <form class="stack" onSubmit={execute}>
         <div class="field-row">
-          <label class="field">
-            <span>Environment</span>
-            <select
-              name="rollback-env"
-              value={env}
-              onChange={(e) => {
-                setEnv(e.currentTarget.value);
-                setRelease("");
-              }}
-            >
-              {envs.map((n) => (
-                <option key={n} value={n}>
-                  {n}
-                </option>
-              ))}
-            </select>
-          </label>
+          <SelectField
+            label="Environment"
+            name="rollback-env"
+            value={env}
+            options={envs}
+            onChange={(v) => {
+              setEnv(v);
+              setRelease("");
+            }}
+          />
           <label class="field field-grow">
             <span>Release</span>
             <select name="rollback-release" value={release} onChange={(e) => setRelease(e.currentTarget.value)}>
@@ -184,19 +179,15 @@ export function RollbackDialog({ project, env: initialEnv, releaseId, onClose, o
             </>
           )}
         </section>
-        {error ? (
-          <p class="alert" role="alert">
-            {error}
-          </p>
-        ) : null}
-        <div class="modal-foot">
-          <button type="button" class="btn" id="rollback-preflight" onClick={preflight} disabled={pending !== null}>
-            {pending === "preflight" ? "Checking…" : "Run preflight"}
-          </button>
-          <span class="spacer" />
-          <button type="button" class="btn" onClick={onClose}>
-            Cancel
-          </button>
+        <Alert message={error} />
+        <ModalFoot
+          onCancel={onClose}
+          start={
+            <button type="button" class="btn" id="rollback-preflight" onClick={preflight} disabled={pending !== null}>
+              {pending === "preflight" ? "Checking…" : "Run preflight"}
+            </button>
+          }
+        >
           <button
             type="submit"
             class="btn btn-danger"
@@ -205,7 +196,7 @@ export function RollbackDialog({ project, env: initialEnv, releaseId, onClose, o
           >
             {pending === "execute" ? "Starting…" : "Execute rollback"}
           </button>
-        </div>
+        </ModalFoot>
       </form>
     </Modal>
   );

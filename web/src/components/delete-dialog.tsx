@@ -3,7 +3,9 @@ import * as api from "../api.js";
 import { confirmationMatches } from "../lib/confirm.js";
 import { describeError } from "../lib/errors.js";
 import type { Accepted, Project } from "../types.js";
-import { Modal } from "./Modal.js";
+import { Alert } from "./alert.js";
+import { Modal, ModalFoot } from "./modal.js";
+import { TypedConfirmation } from "./typed-confirmation.js";
 
 /** Delete an app after typing its name. */
 export function DeleteDialog({
@@ -15,7 +17,7 @@ export function DeleteDialog({
   onClose: () => void;
   onAccepted: (res: Accepted) => void;
 }) {
-  const name = project.spec?.name || project.id;
+  const name = project.spec.name || project.id;
   const [typed, setTyped] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
@@ -40,33 +42,13 @@ export function DeleteDialog({
           This removes the app, its repos, outputs and release history pointers. Its operations stay readable. This
           cannot be undone.
         </p>
-        <label class="field">
-          <span>
-            Type <kbd class="phrase">{name}</kbd> to confirm
-          </span>
-          <input
-            name="delete-confirm"
-            value={typed}
-            onInput={(e) => setTyped(e.currentTarget.value)}
-            autoComplete="off"
-            spellcheck={false}
-            data-autofocus
-          />
-        </label>
-        {error ? (
-          <p class="alert" role="alert">
-            {error}
-          </p>
-        ) : null}
-        <div class="modal-foot">
-          <span class="spacer" />
-          <button type="button" class="btn" onClick={onClose}>
-            Cancel
-          </button>
+        <TypedConfirmation name="delete-confirm" phrase={name} value={typed} onInput={setTyped} />
+        <Alert message={error} />
+        <ModalFoot onCancel={onClose}>
           <button type="submit" class="btn btn-danger" id="delete-confirm-btn" disabled={!ok || pending}>
             {pending ? "Deleting…" : "Delete app"}
           </button>
-        </div>
+        </ModalFoot>
       </form>
     </Modal>
   );

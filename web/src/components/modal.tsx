@@ -95,3 +95,25 @@ export function Modal({ title, onClose, children, wide, name }: ModalProps) {
     </dialog>
   );
 }
+
+/** A dialog's button row: optional actions first, then Cancel and the dialog's own submit button (`children`). */
+export function ModalFoot({
+  onCancel,
+  start,
+  children,
+}: {
+  onCancel: () => void;
+  start?: ComponentChildren;
+  children: ComponentChildren;
+}) {
+  return (
+    <div class="modal-foot">
+      {start}
+      <span class="spacer" />
+      <button type="button" class="btn" onClick={onCancel}>
+        Cancel
+      </button>
+      {children}
+    </div>
+  );
+}

@@ -1,12 +1,13 @@
-import { useCallback, useEffect, useState } from "preact/hooks";
+import { useCallback, useState } from "preact/hooks";
 import * as api from "../api.js";
+import { usePagedList } from "../hooks/use-paged-list.js";
 import { envArtifactLinks } from "../lib/artifacts.js";
-import { describeError } from "../lib/errors.js";
 import { formatTime, short12, timeAgo } from "../lib/format.js";
 import type { EnvCard } from "../lib/journey.js";
-import { appendPage, firstPage, type Paged } from "../lib/pages.js";
 import type { ReleaseRecord } from "../types.js";
-import { Badge } from "./Badge.js";
+import { Alert } from "./alert.js";
+import { Badge } from "./badge.js";
+import { LoadOlder } from "./load-older.js";
 
 interface EnvironmentsTabProps {
   projectId: string;
@@ -140,43 +141,18 @@ function ReleaseTimeline({
   onUseForRollback: (env: string, releaseId: string) => void;
   onCurrent: (env: string, rel: ReleaseRecord | null) => void;
 }) {
-  const [list, setList] = useState<Paged<ReleaseRecord> | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [loading, setLoading] = useState(false);
-
-  useEffect(() => {
-    let live = true;
-    api
-      .listReleases(projectId, env)
-      .then((p) => {
-        if (!live) return;
-        setList(firstPage(p));
-        setError(null);
-        onCurrent(env, p.items[0] ?? null);
-      })
-      .catch((err) => live && setError(describeError(err)));
-    return () => {
-      live = false;
-    };
-  }, [projectId, env, refreshKey]);
-
-  const older = async () => {
-    if (!list?.nextCursor) return;
-    setLoading(true);
-    try {
-      const page = await api.listReleases(projectId, env, list.nextCursor);
-      setList((l) => appendPage(l ?? { items: [] }, page, (r) => r.id));
-    } catch (err) {
-      setError(describeError(err));
-    } finally {
-      setLoading(false);
-    }
-  };
+  const paged = usePagedList<ReleaseRecord>({
+    fetchPage: (cursor) => api.listReleases(projectId, env, cursor),
+    key: (r) => r.id,
+    deps: [projectId, env, refreshKey],
+    onFirstPage: (p) => onCurrent(env, p.items[0] ?? null),
+  });
+  const { list, error } = paged;
 
   return (
     <section class="card release-timeline" data-env={env} aria-labelledby={`rel-${env}-h`}>
       <h3 id={`rel-${env}-h`}>{env}</h3>
-      {error ? <p class="alert">{error}</p> : null}
+      <Alert message={error} />
       {list === null && !error ? <p class="muted small">Loading releases…</p> : null}
       {list && list.items.length === 0 ? <p class="muted small">No releases yet.</p> : null}
       <ol class="releases">
@@ -214,11 +190,7 @@ function ReleaseTimeline({
           </li>
         ))}
       </ol>
-      {list?.nextCursor ? (
-        <button type="button" class="btn btn-small" onClick={older} disabled={loading}>
-          {loading ? "Loading…" : "Load older"}
-        </button>
-      ) : null}
+      <LoadOlder paged={paged} small />
     </section>
   );
 }

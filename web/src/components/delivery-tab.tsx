@@ -3,17 +3,19 @@ import * as api from "../api.js";
 import { transitionAction, transitionGuardrails } from "../lib/confirm.js";
 import { deliveryEnvs } from "../lib/envs.js";
 import { describeError } from "../lib/errors.js";
-import { ACTIONABLE, deriveNextAction, type EnvCard } from "../lib/journey.js";
+import { ACTIONABLE } from "../lib/journey.js";
 import { describeWebhookReply, webhookBody, type WebhookOverrides } from "../lib/webhook.js";
 import type { Accepted, Journey, NextAction, Overview, Project } from "../types.js";
-import { useToast } from "./Toasts.js";
+import { SelectField } from "./select-field.js";
+import { useToast } from "./toasts.js";
 
 interface DeliveryTabProps {
   project: Project;
   overview: Overview | null;
   journey: Journey | null;
+  /** Why `/journey` did not answer: the panel shows it with a retry instead of a next step. */
   journeyError: string | null;
-  cards: EnvCard[];
+  onRetryJourney: () => Promise<void>;
   busy: boolean;
   hasImage: boolean;
   filesLoaded: boolean;
@@ -24,10 +26,8 @@ interface DeliveryTabProps {
 }
 
 export function DeliveryTab(props: DeliveryTabProps) {
-  const { project, journey, cards } = props;
-  const next =
-    journey?.next_action ??
-    (cards.length > 0 ? deriveNextAction(cards, props.hasImage, project.status?.phase ?? "") : null);
+  const { project, journey } = props;
+  const next = journey?.next_action ?? null;
   const envs = deliveryEnvs(project.spec);
   const [pair, setPair] = useState<{ from: string; to: string } | null>(null);
   // Until the user picks, the selects follow the journey's suggested transition (else dev → the next env).
@@ -61,6 +61,7 @@ export function DeliveryTab(props: DeliveryTabProps) {
         error={props.journeyError}
         busy={props.busy}
         onRun={runNext}
+        onRetry={props.onRetryJourney}
       />
       <div class="action-grid">
         <BuildSourceCard projectId={project.id} onAccepted={props.onAccepted} />
@@ -98,6 +99,7 @@ function JourneyPanel({
   error,
   busy,
   onRun,
+  onRetry,
 }: {
   summary?: string;
   journey: Journey | null;
@@ -105,15 +107,35 @@ function JourneyPanel({
   error: string | null;
   busy: boolean;
   onRun: (a: NextAction) => void;
+  onRetry: () => Promise<void>;
 }) {
+  const [retrying, setRetrying] = useState(false);
   const actionable = next && ACTIONABLE.has(next.kind);
+  const retry = async () => {
+    setRetrying(true);
+    try {
+      await onRetry();
+    } finally {
+      setRetrying(false);
+    }
+  };
   return (
     <section class="card journey" aria-labelledby="journey-h">
       <div class="card-head">
         <h2 id="journey-h">Journey</h2>
         <p class="muted journey-summary">{summary ?? (error ? "" : "Loading…")}</p>
       </div>
-      {error ? <p class="alert">{error}</p> : null}
+      {error ? (
+        <div class="alert journey-error" role="alert" data-journey-error>
+          <span>
+            The journey did not load, so there is no next step to show:{" "}
+            <span class="journey-error-reason">{error}</span>
+          </span>
+          <button type="button" class="btn" id="journey-retry" disabled={retrying} onClick={() => void retry()}>
+            {retrying ? "Retrying…" : "Retry"}
+          </button>
+        </div>
+      ) : null}
       <ol class="milestones">
         {(journey?.milestones ?? []).map((m) => (
           <li key={m.id} class={`milestone ms-${m.status}`} data-milestone={m.id} data-status={m.status}>
@@ -280,30 +302,18 @@ function PromoteCard(props: {
     <section class="card action-card" aria-labelledby="promote-h">
       <h2 id="promote-h">Promote or release</h2>
       <div class="field-row">
-        <label class="field">
-          <span>From</span>
-          <select name="promote-from" value={from} onChange={(e) => props.onFrom(e.currentTarget.value)}>
-            {envs.map((e) => (
-              <option key={e} value={e}>
-                {e}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField label="From" name="promote-from" value={from} options={envs} onChange={props.onFrom} />
         <span class="arrow" aria-hidden="true">
           →
         </span>
-        <label class="field">
-          <span>To</span>
-          <select name="promote-to" value={to} onChange={(e) => props.onTo(e.currentTarget.value)}>
-            <option value="">choose…</option>
-            {envs.map((e) => (
-              <option key={e} value={e}>
-                {e}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField
+          label="To"
+          name="promote-to"
+          value={to}
+          placeholder="choose…"
+          options={envs}
+          onChange={props.onTo}
+        />
       </div>
       <ul class="rails" aria-live="polite">
         {rails.map((r) => (

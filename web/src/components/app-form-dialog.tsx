@@ -13,7 +13,11 @@ import {
 } from "../lib/envs.js";
 import { describeError, validationErrors } from "../lib/errors.js";
 import type { Accepted, Project } from "../types.js";
-import { Modal } from "./Modal.js";
+import { Modal, ModalFoot } from "./modal.js";
+import { SelectField } from "./select-field.js";
+
+/** Network policy choices (SPEC §2.1). */
+const POLICIES: readonly AppForm["ingress"][] = ["internal", "none"];
 
 interface AppFormDialogProps {
   /** Edit this project; create a new one when absent. */
@@ -85,16 +89,13 @@ export function AppFormDialog({ project, onClose, onAccepted }: AppFormDialogPro
               autoComplete="off"
             />
           </label>
-          <label class="field">
-            <span>Runtime</span>
-            <select name="runtime" value={form.runtime} onChange={(e) => set({ runtime: e.currentTarget.value })}>
-              {runtimes.map((r) => (
-                <option key={r} value={r}>
-                  {r}
-                </option>
-              ))}
-            </select>
-          </label>
+          <SelectField
+            label="Runtime"
+            name="runtime"
+            value={form.runtime}
+            options={runtimes}
+            onChange={(runtime) => set({ runtime })}
+          />
           <label class="field">
             <span>Capabilities</span>
             <input
@@ -105,28 +106,20 @@ export function AppFormDialog({ project, onClose, onAccepted }: AppFormDialogPro
               autoComplete="off"
             />
           </label>
-          <label class="field">
-            <span>Ingress</span>
-            <select
-              name="ingress"
-              value={form.ingress}
-              onChange={(e) => set({ ingress: e.currentTarget.value as AppForm["ingress"] })}
-            >
-              <option value="internal">internal</option>
-              <option value="none">none</option>
-            </select>
-          </label>
-          <label class="field">
-            <span>Egress</span>
-            <select
-              name="egress"
-              value={form.egress}
-              onChange={(e) => set({ egress: e.currentTarget.value as AppForm["egress"] })}
-            >
-              <option value="internal">internal</option>
-              <option value="none">none</option>
-            </select>
-          </label>
+          <SelectField
+            label="Ingress"
+            name="ingress"
+            value={form.ingress}
+            options={POLICIES}
+            onChange={(ingress) => set({ ingress })}
+          />
+          <SelectField
+            label="Egress"
+            name="egress"
+            value={form.egress}
+            options={POLICIES}
+            onChange={(egress) => set({ egress })}
+          />
         </div>
 
         <fieldset class="envs">
@@ -157,15 +150,11 @@ export function AppFormDialog({ project, onClose, onAccepted }: AppFormDialogPro
             </ul>
           </div>
         ) : null}
-        <div class="modal-foot">
-          <span class="spacer" />
-          <button type="button" class="btn" onClick={onClose}>
-            Cancel
-          </button>
+        <ModalFoot onCancel={onClose}>
           <button type="submit" class="btn btn-primary" id="app-form-submit" disabled={pending}>
             {pending ? "Saving…" : creating ? "Create app" : "Save changes"}
           </button>
-        </div>
+        </ModalFoot>
       </form>
     </Modal>
   );

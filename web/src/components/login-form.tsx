@@ -2,7 +2,8 @@ import { useState } from "preact/hooks";
 import * as api from "../api.js";
 import { UnauthorizedError } from "../api.js";
 import { describeError } from "../lib/errors.js";
-import { Logo } from "./Badge.js";
+import { Alert } from "./alert.js";
+import { Logo } from "./badge.js";
 
 /** The only thing shown while auth is on and there is no session: a token form (POST /api/session). */
 export function LoginForm({ onSignedIn }: { onSignedIn: () => void }) {
@@ -48,11 +49,7 @@ export function LoginForm({ onSignedIn }: { onSignedIn: () => void }) {
             autoFocus
           />
         </label>
-        {error ? (
-          <p class="alert" role="alert">
-            {error}
-          </p>
-        ) : null}
+        <Alert message={error} />
         <button type="submit" class="btn btn-primary" disabled={pending || token.trim() === ""}>
           {pending ? "Signing in…" : "Sign in"}
         </button>

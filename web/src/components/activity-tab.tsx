@@ -1,12 +1,14 @@
-import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { useLayoutEffect, useRef, useState } from "preact/hooks";
 import * as api from "../api.js";
-import { describeError } from "../lib/errors.js";
+import { usePagedList } from "../hooks/use-paged-list.js";
 import { formatDuration, formatTime, isZeroTime, short12, timeAgo } from "../lib/format.js";
 import type { OpStreamSnapshot } from "../lib/op-stream.js";
-import { appendPage, refreshFirstPage, type Paged } from "../lib/pages.js";
 import { buildTimeline, kindLabel, type LogLine, type TimelineRow } from "../lib/timeline.js";
 import type { HistoryItem, Operation } from "../types.js";
-import { StatusBadge } from "./Badge.js";
+import { Alert } from "./alert.js";
+import { StatusBadge } from "./badge.js";
+import { LoadOlder } from "./load-older.js";
+import { ProgressBar } from "./progress-bar.js";
 
 interface ActivityTabProps {
   projectId: string;
@@ -74,16 +76,7 @@ function LiveActivity({ snap, onOpenArtifact }: { snap: OpStreamSnapshot; onOpen
           </span>
         ) : null}
       </div>
-      <div
-        class="progress"
-        role="progressbar"
-        aria-label="Operation progress"
-        aria-valuemin={0}
-        aria-valuemax={100}
-        aria-valuenow={t.progress}
-      >
-        <div class={`progress-bar${t.status === "error" ? " bad" : ""}`} style={{ width: `${t.progress}%` }} />
-      </div>
+      <ProgressBar percent={t.progress} failed={t.status === "error"} />
       <p class="muted small progress-label">
         <span data-progress>{t.progress}%</span>
         {op?.delivery?.stage ? ` · ${deliveryText(op.delivery)}` : ""}
@@ -228,43 +221,19 @@ function History({
   now: number;
   onView: (id: string) => void;
 }) {
-  const [list, setList] = useState<Paged<HistoryItem> | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [loading, setLoading] = useState(false);
-
-  useEffect(() => {
-    let live = true;
-    api
-      .listOps(projectId)
-      .then((p) => {
-        if (!live) return;
-        // Keep pages already loaded: the refreshed first page replaces its own items only.
-        setList((old) => refreshFirstPage(old, p, (i) => i.id));
-        setError(null);
-      })
-      .catch((err) => live && setError(describeError(err)));
-    return () => {
-      live = false;
-    };
-  }, [projectId, refreshKey, current]);
-
-  const older = async () => {
-    if (!list?.nextCursor) return;
-    setLoading(true);
-    try {
-      const page = await api.listOps(projectId, list.nextCursor);
-      setList((l) => appendPage(l ?? { items: [] }, page, (i) => i.id));
-    } catch (err) {
-      setError(describeError(err));
-    } finally {
-      setLoading(false);
-    }
-  };
+  // Keep pages already loaded: a refreshed first page replaces its own items only.
+  const paged = usePagedList<HistoryItem>({
+    fetchPage: (cursor) => api.listOps(projectId, cursor),
+    key: (i) => i.id,
+    deps: [projectId, refreshKey, current],
+    keepOlder: true,
+  });
+  const { list, error } = paged;
 
   return (
     <section class="card history" aria-labelledby="history-h">
       <h2 id="history-h">History</h2>
-      {error ? <p class="alert">{error}</p> : null}
+      <Alert message={error} />
       {list === null && !error ? <p class="muted">Loading…</p> : null}
       {list && list.items.length === 0 ? <p class="muted">No operations yet.</p> : null}
       {list && list.items.length > 0 ? (
@@ -308,11 +277,7 @@ function History({
           </tbody>
         </table>
       ) : null}
-      {list?.nextCursor ? (
-        <button type="button" class="btn btn-small" onClick={older} disabled={loading}>
-          {loading ? "Loading…" : "Load older"}
-        </button>
-      ) : null}
+      <LoadOlder paged={paged} small />
     </section>
   );
 }

@@ -1,8 +1,10 @@
 import type { Ref } from "preact";
-import { PHASE_FILTERS, SORTS, visibleProjects, type ListQuery, type PhaseFilter, type SortKey } from "../lib/apps.js";
+import { PHASE_FILTERS, SORTS, visibleProjects, type ListQuery } from "../lib/apps.js";
 import { formatTime, short12, timeAgo } from "../lib/format.js";
 import type { Project } from "../types.js";
-import { Logo, PhaseBadge } from "./Badge.js";
+import { Alert } from "./alert.js";
+import { Logo, PhaseBadge } from "./badge.js";
+import { SelectField } from "./select-field.js";
 
 interface AppListProps {
   projects: Project[] | null;
@@ -41,40 +43,24 @@ export function AppList(props: AppListProps) {
             autoComplete="off"
           />
         </label>
-        <label class="field">
-          <span class="sr-only">Phase</span>
-          <select
-            aria-label="Filter by phase"
-            value={query.phase}
-            onChange={(e) => onQuery({ ...query, phase: e.currentTarget.value as PhaseFilter })}
-          >
-            {PHASE_FILTERS.map((f) => (
-              <option key={f.value} value={f.value}>
-                {f.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label class="field">
-          <span class="sr-only">Sort</span>
-          <select
-            aria-label="Sort apps"
-            value={query.sort}
-            onChange={(e) => onQuery({ ...query, sort: e.currentTarget.value as SortKey })}
-          >
-            {SORTS.map((s) => (
-              <option key={s.value} value={s.value}>
-                {s.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField
+          label="Phase"
+          hideLabel
+          ariaLabel="Filter by phase"
+          value={query.phase}
+          options={PHASE_FILTERS}
+          onChange={(phase) => onQuery({ ...query, phase })}
+        />
+        <SelectField
+          label="Sort"
+          hideLabel
+          ariaLabel="Sort apps"
+          value={query.sort}
+          options={SORTS}
+          onChange={(sort) => onQuery({ ...query, sort })}
+        />
       </search>
-      {props.loadError ? (
-        <p class="alert" role="alert">
-          {props.loadError}
-        </p>
-      ) : null}
+      <Alert message={props.loadError} />
       {projects === null ? (
         <p class="muted loading">Loading apps…</p>
       ) : projects.length === 0 ? (
@@ -123,8 +109,8 @@ function AppItem({
   selected: boolean;
   onSelect: (id: string) => void;
 }) {
-  const envs = Object.keys(p.spec?.environments ?? {});
-  const updated = p.status?.updated_at || p.updated_at;
+  const envs = Object.keys(p.spec.environments);
+  const updated = p.status.updated_at || p.updated_at;
   return (
     <li>
       <button
@@ -135,18 +121,18 @@ function AppItem({
         onClick={() => onSelect(p.id)}
       >
         <span class="app-item-top">
-          <span class="app-name">{p.spec?.name || p.id}</span>
-          <PhaseBadge phase={p.status?.phase} title={p.status?.last_op_kind && `last op: ${p.status.last_op_kind}`} />
+          <span class="app-name">{p.spec.name || p.id}</span>
+          <PhaseBadge phase={p.status.phase} title={p.status.last_op_kind && `last op: ${p.status.last_op_kind}`} />
         </span>
         <span class="app-meta">
-          <span class="chip">{p.spec?.runtime ?? "?"}</span>
+          <span class="chip">{p.spec.runtime}</span>
           <span title={envs.join(", ")}>
             {envs.length} {envs.length === 1 ? "env" : "envs"}
           </span>
           <span title={formatTime(updated)}>updated {timeAgo(updated, now)}</span>
           <code title={p.id}>{short12(p.id)}</code>
         </span>
-        <span class={`app-message${p.status?.phase === "Error" ? " bad" : ""}`}>{p.status?.message ?? ""}</span>
+        <span class={`app-message${p.status.phase === "Error" ? " bad" : ""}`}>{p.status.message ?? ""}</span>
       </button>
     </li>
   );
