@@ -1,4 +1,4 @@
-import { createHmac } from "node:crypto";
+import { createHmac, timingSafeEqual } from "node:crypto";
 import {
   ApiError,
   invalidJson,
@@ -7,7 +7,6 @@ import {
   parseJsonObject,
   readRawBody,
   route,
-  safeEqual,
   unauthorized,
   type App,
 } from "../http/index.js";
@@ -30,6 +29,18 @@ export function normalizeBranch(v: string): string {
 /** `sha256=<hex>` of HMAC-SHA256(secret, body). */
 export function signBody(secret: string, body: Uint8Array): string {
   return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+}
+
+const SIGNATURE = /^sha256=[0-9a-f]{64}$/;
+
+/**
+ * Whether `signature` (trimmed) is exactly `signBody(secret, body)`, compared in constant time on the raw MAC
+ * bytes: anything but `sha256=` and 64 lower-case hex digits can never be equal, so it is refused before the MAC.
+ */
+export function signatureMatches(secret: string, body: Uint8Array, signature: string): boolean {
+  const given = signature.trim();
+  if (!SIGNATURE.test(given)) return false;
+  return timingSafeEqual(createHmac("sha256", secret).update(body).digest(), Buffer.from(given.slice(7), "hex"));
 }
 
 const invalidSignature = () => new ApiError(401, "INVALID_SIGNATURE", "invalid webhook signature");
@@ -57,7 +68,7 @@ export function registerWebhookRoutes(app: App, d: ApiDeps): void {
       const verify = async (): Promise<boolean> => {
         if (!signature || !PROJECT_ID_PATTERN.test(namedProject)) return false;
         const secret = await d.stores.secrets.get(namedProject);
-        return secret !== null && safeEqual(signBody(secret, raw), signature.trim());
+        return secret !== null && signatureMatches(secret, raw, signature);
       };
 
       // 2: authentication.
@@ -72,7 +83,7 @@ export function registerWebhookRoutes(app: App, d: ApiDeps): void {
       } else if (signature && parsed && PROJECT_ID_PATTERN.test(namedProject)) {
         const secret = await d.stores.secrets.get(namedProject);
         if (secret !== null) {
-          if (!safeEqual(signBody(secret, raw), signature.trim())) throw invalidSignature();
+          if (!signatureMatches(secret, raw, signature)) throw invalidSignature();
           actor = `webhook:${namedProject}`;
         }
       }
