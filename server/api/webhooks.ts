@@ -104,15 +104,13 @@ export function registerWebhookRoutes(app: App, d: ApiDeps): void {
       const validProject = PROJECT_ID_PATTERN.test(projectId);
 
       if (validProject) c.set("auditProject", projectId);
-      const answer = async (reason: string, op: ReturnType<typeof toOperation> | null) => {
-        if (reason !== "") c.set("auditOutcome", "ignored");
-        if (deliveryId && validProject) await d.stores.deliveries.record(projectId, deliveryId, reason || "accepted");
-        return json(c, 202, { accepted: reason === "", reason, trigger: TRIGGER, project: projectId, op, commit });
-      };
 
-      // 5–7: filters that run before the project lookup.
-      if (deliveryId && validProject && (await d.stores.deliveries.seen(projectId, deliveryId))) {
+      // 5: a recorded delivery id. The claim also holds the id while this request runs, so a replay arriving
+      // meanwhile waits for this one's outcome instead of racing it (SPEC §6.1: every 202 records the id).
+      const claim = deliveryId && validProject ? await d.stores.deliveries.claim(projectId, deliveryId) : undefined;
+      if (claim === null) {
         c.set("auditOutcome", "ignored");
+        c.set("auditOp", "");
         return json(c, 202, {
           accepted: false,
           reason: "ignored: delivery already processed",
@@ -122,25 +120,39 @@ export function registerWebhookRoutes(app: App, d: ApiDeps): void {
           commit,
         });
       }
-      if (repo !== "" && repo.trim().toLowerCase() !== "source")
-        return answer("ignored: only source repo webhooks trigger ci", null);
-      if (normalizeBranch(branch) !== "main" && normalizeBranch(ref) !== "main")
-        return answer("ignored: only main branch triggers CI", null);
+      const answer = (reason: string, op: ReturnType<typeof toOperation> | null) => {
+        if (reason !== "") c.set("auditOutcome", "ignored");
+        c.set("auditOp", op?.id ?? "");
+        // Recorded in the mirror now (a replay is seen at once), written to the KV in the background.
+        claim?.record(reason || "accepted");
+        return json(c, 202, { accepted: reason === "", reason, trigger: TRIGGER, project: projectId, op, commit });
+      };
 
-      // 8–11: the shared CI trigger.
-      if (!validProject) throw notFound("project not found");
       try {
-        const result = await d.engine.ci.trigger({
-          projectId,
-          commit,
-          trigger: TRIGGER,
-          request: { request_id: c.get("requestId"), remote_addr: remoteAddr(c), actor },
-        });
-        if (!result.accepted) return answer(result.reason, null);
-        return answer("", toOperation(result.op));
-      } catch (err) {
-        if (err instanceof ProjectNotFoundError) throw notFound("project not found");
-        throw err;
+        // 6–7: filters that run before the project lookup.
+        if (repo !== "" && repo.trim().toLowerCase() !== "source")
+          return answer("ignored: only source repo webhooks trigger ci", null);
+        if (normalizeBranch(branch) !== "main" && normalizeBranch(ref) !== "main")
+          return answer("ignored: only main branch triggers CI", null);
+
+        // 8–11: the shared CI trigger.
+        if (!validProject) throw notFound("project not found");
+        try {
+          const result = await d.engine.ci.trigger({
+            projectId,
+            commit,
+            trigger: TRIGGER,
+            request: { request_id: c.get("requestId"), remote_addr: remoteAddr(c), actor },
+          });
+          if (!result.accepted) return answer(result.reason, null);
+          return answer("", toOperation(result.op));
+        } catch (err) {
+          if (err instanceof ProjectNotFoundError) throw notFound("project not found");
+          throw err;
+        }
+      } finally {
+        // An error response does not record the id (a retry may run); a no-op after record().
+        claim?.release();
       }
     },
   });
