@@ -56,6 +56,17 @@ export class CommitStore {
     const mirrored = this.cache.get(key);
     if (mirrored && this.isDuplicate(mirrored.value)) return false;
     const pending: CommitEntry = { commit, status: "pending", updated_at: nowIso() };
+    if (mirrored !== undefined) {
+      // The mirror knows the entry (absent, or failed/stale at a revision): write at once — one round trip, not a
+      // read first. The atomic create / CAS still decides a race; on a conflict, read and decide below.
+      try {
+        if (mirrored === null) await createJson(this.kv, key, pending);
+        else await updateJson(this.kv, key, pending, mirrored.revision);
+        return true;
+      } catch (err) {
+        if (!(err instanceof RevisionConflictError)) throw err;
+      }
+    }
     const cur = await getJson<CommitEntry>(this.kv, key);
     try {
       if (!cur) {

@@ -9,7 +9,7 @@ import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { KV } from "@nats-io/kv";
 import { NatsSupervisor, provisionJetStream, STREAMS, type JetStreamHandles } from "../../server/broker/index.js";
-import { DeliveryStore, JetStreamPublisher, PublishError } from "../../server/store/index.js";
+import { CommitStore, DeliveryStore, JetStreamPublisher, PublishError } from "../../server/store/index.js";
 import { KvCache } from "../../server/store/kv-cache.js";
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
@@ -143,6 +143,46 @@ describe("DeliveryStore", () => {
       expect(c.gets()).toBe(before + 1);
     } finally {
       store.cache.stop();
+    }
+  });
+});
+
+describe("CommitStore.claim with a ready mirror", () => {
+  it("claims a new commit with one write (no read first), and the atomic create still decides a race", async () => {
+    const c = counting(h.kv.commits);
+    const commits = new CommitStore(c.kv, Date.now, quiet);
+    await commits.cache.start();
+    try {
+      expect(await commits.claim("claims", "new-1")).toBe(true);
+      expect(c.gets()).toBe(0);
+      expect((await commits.get("claims", "new-1"))?.status).toBe("pending");
+      // Racing claims of one new commit: one wins, the others are duplicates.
+      const race = await Promise.all(Array.from({ length: 6 }, () => commits.claim("claims", "new-2")));
+      expect(race.filter(Boolean)).toHaveLength(1);
+      // A failed commit may run again: a CAS over the mirrored revision.
+      await commits.settle("claims", "new-1", "0".repeat(32), "failed");
+      const rev = (await h.kv.commits.get("claims.new-1"))!.revision;
+      commits.cache.apply("claims.new-1", { commit: "new-1", status: "failed", updated_at: "" }, rev);
+      expect(await commits.claim("claims", "new-1")).toBe(true);
+    } finally {
+      commits.cache.stop();
+    }
+  });
+
+  it("falls back to reading the KV when the mirror is behind", async () => {
+    const commits = new CommitStore(h.kv.commits, Date.now, quiet);
+    await commits.cache.start();
+    try {
+      // Another process claimed it; this mirror has not seen that yet (forced here).
+      await h.kv.commits.create(
+        "claims.behind",
+        JSON.stringify({ commit: "behind", status: "pending", updated_at: new Date().toISOString() }),
+      );
+      commits.cache.apply("claims.behind", null, Number.MAX_SAFE_INTEGER);
+      expect(commits.cache.get("claims.behind")).toBeNull();
+      expect(await commits.claim("claims", "behind")).toBe(false);
+    } finally {
+      commits.cache.stop();
     }
   });
 });
