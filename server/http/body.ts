@@ -120,7 +120,8 @@ export async function readRawBody(c: Context): Promise<Uint8Array> {
 export function parseJsonObject(raw: Uint8Array): Record<string, unknown> {
   let v: unknown;
   try {
-    v = JSON.parse(Buffer.from(raw).toString("utf8"));
+    // Decode in place (Buffer.from(aUint8Array) would copy the bytes first).
+    v = JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("utf8"));
   } catch {
     throw invalidJson();
   }

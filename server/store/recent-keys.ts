@@ -183,8 +183,10 @@ export class KvKeyMirror {
   }
 
   private apply(e: KvEntry): void {
-    if (e.operation === "PUT") this.keys.add(e.key, e.created.getTime());
-    else this.keys.remove(e.key);
+    const key = e.key;
+    if (e.operation !== "PUT") this.keys.remove(key);
+    // Most updates echo this process's own writes, already held: skip building their timestamp.
+    else if (this.keys.has(key) !== true) this.keys.add(key, e.created.getTime());
   }
 
   /** Start following, then load every key the bucket holds; resolves once the set is complete. */
