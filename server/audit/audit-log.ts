@@ -107,11 +107,6 @@ export class AuditLog {
     await new Promise<void>((resolve) => this.waiters.push({ before, resolve }));
   }
 
-  /** Stop the background publisher (its unacknowledged writes fail and are counted). */
-  close(): void {
-    this.publisher?.close();
-  }
-
   private matches(r: AuditRecord, f: AuditFilter): boolean {
     return (!f.action || r.action === f.action) && (!f.projectId || r.project_id === f.projectId);
   }
