@@ -1,10 +1,13 @@
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import crypto, { createHash, createHmac, timingSafeEqual } from "node:crypto";
 
 export const SESSION_COOKIE = "slipway_session";
 const SESSION_TTL_MS = 12 * 3_600_000;
 
+/** One-shot `crypto.hash` (Node ≥ 20.12) skips the Hash object `createHash` builds per call (a per-request cost). */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "buffer") => Buffer }).hash;
+
 function digest(s: string): Buffer {
-  return createHash("sha256").update(s).digest();
+  return oneShot ? oneShot("sha256", s, "buffer") : createHash("sha256").update(s).digest();
 }
 
 /** Constant-time string equality (hashing first makes the lengths equal). */
