@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import {
   ApiError,
+  bytesResponse,
   invalidJson,
   json,
   optionalString,
@@ -96,16 +97,15 @@ export function registerProjectRoutes(app: App, d: ApiDeps): void {
   const commands = new ProjectCommands(d);
   route(app, "/api/projects", {
     GET: async (c) => {
-      let body: string;
+      let body: Buffer;
       try {
         body = await d.stores.projects.listJson();
       } catch (err) {
         d.log.error({ err: (err as Error).message }, "list projects failed");
         throw new ApiError(500, "INTERNAL_ERROR", "failed to list projects");
       }
-      return new Response(body, {
-        headers: { "Content-Type": "application/json", "X-Request-Id": c.get("requestId") },
-      });
+      // The memoised bytes go out as they are (the adapter writes a Uint8Array body without copying it).
+      return bytesResponse(c, 200, body, "application/json");
     },
     POST: async (c) => {
       const spec = requireSpec(await readJsonObject(c));

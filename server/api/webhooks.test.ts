@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createHmac } from "node:crypto";
-import { normalizeBranch, signBody } from "./webhooks.js";
+import { normalizeBranch, signatureMatches, signBody } from "./webhooks.js";
 import { commitKey } from "../store/commits.js";
 
 describe("normalizeBranch (SPEC §6.1)", () => {
@@ -33,6 +33,36 @@ describe("signBody", () => {
     expect(signBody("key", Buffer.from("The quick brown fox jumps over the lazy dog"))).toBe(
       "sha256=f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8",
     );
+  });
+});
+
+describe("signatureMatches (SPEC §6.1: HMAC-SHA256 of the raw body, constant-time)", () => {
+  const body = Buffer.from('{"project_id":"p","branch":"main","commit":"abc"}');
+  const good = signBody("s3cret", body);
+
+  it("accepts exactly sha256=<lower-case hex of the HMAC>, surrounding whitespace trimmed", () => {
+    expect(signatureMatches("s3cret", body, good)).toBe(true);
+    expect(signatureMatches("s3cret", body, `  ${good}\t`)).toBe(true);
+  });
+
+  it("refuses every other value", () => {
+    const hex = good.slice(7);
+    for (const bad of [
+      "",
+      "sha256=",
+      hex, // no prefix
+      `sha256=${hex.toUpperCase()}`, // the signature is compared as the exact string signBody gives
+      `SHA256=${hex}`,
+      `sha256=${hex.slice(0, 63)}`,
+      `sha256=${hex}00`,
+      `sha256=${hex.slice(0, 63)}g`,
+      `sha1=${hex}`,
+      `sha256=${"0".repeat(64)}`,
+      signBody("other", body),
+      signBody("s3cret", Buffer.concat([body, Buffer.from(" ")])),
+    ]) {
+      expect(signatureMatches("s3cret", body, bad), bad).toBe(false);
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { createHmac } from "node:crypto";
+import { createHmac, timingSafeEqual } from "node:crypto";
 import {
   ApiError,
   invalidJson,
@@ -7,7 +7,6 @@ import {
   parseJsonObject,
   readRawBody,
   route,
-  safeEqual,
   unauthorized,
   type App,
 } from "../http/index.js";
@@ -30,6 +29,18 @@ export function normalizeBranch(v: string): string {
 /** `sha256=<hex>` of HMAC-SHA256(secret, body). */
 export function signBody(secret: string, body: Uint8Array): string {
   return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+}
+
+const SIGNATURE = /^sha256=[0-9a-f]{64}$/;
+
+/**
+ * Whether `signature` (trimmed) is exactly `signBody(secret, body)`, compared in constant time on the raw MAC
+ * bytes: anything but `sha256=` and 64 lower-case hex digits can never be equal, so it is refused before the MAC.
+ */
+export function signatureMatches(secret: string, body: Uint8Array, signature: string): boolean {
+  const given = signature.trim();
+  if (!SIGNATURE.test(given)) return false;
+  return timingSafeEqual(createHmac("sha256", secret).update(body).digest(), Buffer.from(given.slice(7), "hex"));
 }
 
 const invalidSignature = () => new ApiError(401, "INVALID_SIGNATURE", "invalid webhook signature");
@@ -57,7 +68,7 @@ export function registerWebhookRoutes(app: App, d: ApiDeps): void {
       const verify = async (): Promise<boolean> => {
         if (!signature || !PROJECT_ID_PATTERN.test(namedProject)) return false;
         const secret = await d.stores.secrets.get(namedProject);
-        return secret !== null && safeEqual(signBody(secret, raw), signature.trim());
+        return secret !== null && signatureMatches(secret, raw, signature);
       };
 
       // 2: authentication.
@@ -72,7 +83,7 @@ export function registerWebhookRoutes(app: App, d: ApiDeps): void {
       } else if (signature && parsed && PROJECT_ID_PATTERN.test(namedProject)) {
         const secret = await d.stores.secrets.get(namedProject);
         if (secret !== null) {
-          if (!safeEqual(signBody(secret, raw), signature.trim())) throw invalidSignature();
+          if (!signatureMatches(secret, raw, signature)) throw invalidSignature();
           actor = `webhook:${namedProject}`;
         }
       }
@@ -93,15 +104,13 @@ export function registerWebhookRoutes(app: App, d: ApiDeps): void {
       const validProject = PROJECT_ID_PATTERN.test(projectId);
 
       if (validProject) c.set("auditProject", projectId);
-      const answer = async (reason: string, op: ReturnType<typeof toOperation> | null) => {
-        if (reason !== "") c.set("auditOutcome", "ignored");
-        if (deliveryId && validProject) await d.stores.deliveries.record(projectId, deliveryId, reason || "accepted");
-        return json(c, 202, { accepted: reason === "", reason, trigger: TRIGGER, project: projectId, op, commit });
-      };
 
-      // 5–7: filters that run before the project lookup.
-      if (deliveryId && validProject && (await d.stores.deliveries.seen(projectId, deliveryId))) {
+      // 5: a recorded delivery id. The claim also holds the id while this request runs, so a replay arriving
+      // meanwhile waits for this one's outcome instead of racing it (SPEC §6.1: every 202 records the id).
+      const claim = deliveryId && validProject ? await d.stores.deliveries.claim(projectId, deliveryId) : undefined;
+      if (claim === null) {
         c.set("auditOutcome", "ignored");
+        c.set("auditOp", "");
         return json(c, 202, {
           accepted: false,
           reason: "ignored: delivery already processed",
@@ -111,25 +120,39 @@ export function registerWebhookRoutes(app: App, d: ApiDeps): void {
           commit,
         });
       }
-      if (repo !== "" && repo.trim().toLowerCase() !== "source")
-        return answer("ignored: only source repo webhooks trigger ci", null);
-      if (normalizeBranch(branch) !== "main" && normalizeBranch(ref) !== "main")
-        return answer("ignored: only main branch triggers CI", null);
+      const answer = (reason: string, op: ReturnType<typeof toOperation> | null) => {
+        if (reason !== "") c.set("auditOutcome", "ignored");
+        c.set("auditOp", op?.id ?? "");
+        // Recorded in the mirror now (a replay is seen at once), written to the KV in the background.
+        claim?.record(reason || "accepted");
+        return json(c, 202, { accepted: reason === "", reason, trigger: TRIGGER, project: projectId, op, commit });
+      };
 
-      // 8–11: the shared CI trigger.
-      if (!validProject) throw notFound("project not found");
       try {
-        const result = await d.engine.ci.trigger({
-          projectId,
-          commit,
-          trigger: TRIGGER,
-          request: { request_id: c.get("requestId"), remote_addr: remoteAddr(c), actor },
-        });
-        if (!result.accepted) return answer(result.reason, null);
-        return answer("", toOperation(result.op));
-      } catch (err) {
-        if (err instanceof ProjectNotFoundError) throw notFound("project not found");
-        throw err;
+        // 6–7: filters that run before the project lookup.
+        if (repo !== "" && repo.trim().toLowerCase() !== "source")
+          return answer("ignored: only source repo webhooks trigger ci", null);
+        if (normalizeBranch(branch) !== "main" && normalizeBranch(ref) !== "main")
+          return answer("ignored: only main branch triggers CI", null);
+
+        // 8–11: the shared CI trigger.
+        if (!validProject) throw notFound("project not found");
+        try {
+          const result = await d.engine.ci.trigger({
+            projectId,
+            commit,
+            trigger: TRIGGER,
+            request: { request_id: c.get("requestId"), remote_addr: remoteAddr(c), actor },
+          });
+          if (!result.accepted) return answer(result.reason, null);
+          return answer("", toOperation(result.op));
+        } catch (err) {
+          if (err instanceof ProjectNotFoundError) throw notFound("project not found");
+          throw err;
+        }
+      } finally {
+        // An error response does not record the id (a retry may run); a no-op after record().
+        claim?.release();
       }
     },
   });

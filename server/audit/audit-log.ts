@@ -1,6 +1,7 @@
-import { headers } from "@nats-io/nats-core";
+import { headers, type NatsConnection } from "@nats-io/nats-core";
 import type { JetStreamClient, JetStreamManager, StoredMsg } from "@nats-io/jetstream";
 import { STREAMS } from "../broker/index.js";
+import { JetStreamPublisher } from "../store/index.js";
 import { newId32, nowIso, PROJECT_ID_PATTERN } from "../../workers/shared/ids.js";
 
 /** One audit record (SPEC §12.4). */
@@ -25,6 +26,8 @@ export interface AuditFilter {
 export interface AuditLogOptions {
   js: JetStreamClient;
   jsm: JetStreamManager;
+  /** With the connection, records go out through one lean acknowledged publisher (`JetStreamPublisher`). */
+  nc?: NatsConnection;
   log: { warn(obj: object, msg?: string): void };
   /** Called when a record could not be written (counted in a metric). */
   onWriteFailure?: () => void;
@@ -47,33 +50,61 @@ function subjectFor(projectId?: string): string {
 
 /**
  * The audit trail in PAAS_AUDIT (SPEC §12.4). Writes never block or fail the request they describe: they are
- * published in the background, failures are logged and counted; reads first wait for this process's pending
- * writes so a client reads its own actions.
+ * published in the background (acknowledged), failures are logged and counted; reads first wait for this
+ * process's pending writes so a client reads its own actions.
  */
 export class AuditLog {
-  private readonly pending = new Set<Promise<void>>();
+  private readonly publisher?: JetStreamPublisher;
+  /** Sequence numbers of the writes not settled yet, oldest first (a Set keeps insertion order). */
+  private readonly inflight = new Set<number>();
+  private started = 0;
+  private waiters: { before: number; resolve: () => void }[] = [];
 
-  constructor(private readonly o: AuditLogOptions) {}
+  constructor(private readonly o: AuditLogOptions) {
+    if (o.nc) this.publisher = new JetStreamPublisher(o.nc);
+  }
 
   /** Record an action (fire and forget). */
   record(r: Omit<AuditRecord, "id" | "at"> & { at?: string }): void {
     const rec: AuditRecord = { id: newId32(), at: r.at ?? nowIso(), ...r } as AuditRecord;
     const h = headers();
     h.set("Paas-Audit-Action", rec.action);
-    const p = this.o.js
-      .publish(subjectFor(rec.project_id), JSON.stringify(rec), { headers: h, timeout: 5000 })
-      .then(() => undefined)
-      .catch((err: Error) => {
+    const seq = this.started++;
+    this.inflight.add(seq);
+    const settle = (err?: Error) => {
+      if (err) {
         this.o.log.warn({ err: err.message, action: rec.action }, "audit write failed");
         this.o.onWriteFailure?.();
-      })
-      .finally(() => this.pending.delete(p));
-    this.pending.add(p);
+      }
+      this.inflight.delete(seq);
+      if (this.waiters.length > 0) this.wake();
+    };
+    const subject = subjectFor(rec.project_id);
+    const data = JSON.stringify(rec);
+    if (this.publisher) this.publisher.publish(subject, data, h, settle);
+    else
+      this.o.js.publish(subject, data, { headers: h, timeout: 5000 }).then(
+        () => settle(),
+        (err: Error) => settle(err),
+      );
   }
 
-  /** Wait for writes this process has started (bounded by their publish timeout). */
+  private wake(): void {
+    const oldest = this.inflight.values().next();
+    const settledBelow = oldest.done ? this.started : oldest.value;
+    const still: typeof this.waiters = [];
+    for (const w of this.waiters) {
+      if (settledBelow >= w.before) w.resolve();
+      else still.push(w);
+    }
+    this.waiters = still;
+  }
+
+  /** Wait for the writes this process started before the call (bounded by their publish timeout). */
   async flush(): Promise<void> {
-    await Promise.allSettled([...this.pending]);
+    if (this.inflight.size === 0) return;
+    const before = this.started;
+    await new Promise<void>((resolve) => this.waiters.push({ before, resolve }));
   }
 
   private matches(r: AuditRecord, f: AuditFilter): boolean {

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import type { AuditLog } from "./audit-log.js";
+import { jsonBodyOf } from "../http/index.js";
 
 const ROUTES: [string, RegExp, string][] = [
   ["POST", /^\/api\/events\/registration$/, "project.register"],
@@ -30,6 +31,13 @@ export function auditOutcome(action: string, status: number): string {
   return "accepted";
 }
 
+/** The fields of a 202 body the audit record takes its ids from. */
+interface AcceptedBody {
+  project?: { id?: string } | string;
+  project_id?: string;
+  op?: { id?: string } | null;
+}
+
 function projectFromPath(path: string): string | undefined {
   return /^\/api\/projects\/([^/]+)/.exec(path)?.[1];
 }
@@ -58,14 +66,13 @@ export function auditTrail(
     const action = (c.get("auditAction") as string | undefined) ?? base;
     const status = c.res.status;
     let projectId = (c.get("auditProject") as string | undefined) ?? projectFromPath(c.req.path);
+    // `auditOp` "" = the handler says there is no op (an ignored webhook): nothing to look up.
     let opId = c.get("auditOp") as string | undefined;
-    if (status === 202 && (!projectId || !opId)) {
+    if (status === 202 && (!projectId || opId === undefined)) {
       try {
-        const body = (await c.res.clone().json()) as {
-          project?: { id?: string } | string;
-          project_id?: string;
-          op?: { id?: string } | null;
-        };
+        // The object a json() response was built from; another response is parsed back.
+        const body = ((jsonBodyOf(c.res) as AcceptedBody | undefined) ??
+          ((await c.res.clone().json()) as AcceptedBody)) as AcceptedBody;
         projectId ??= typeof body.project === "string" ? body.project : (body.project?.id ?? body.project_id);
         opId ??= body.op?.id;
       } catch {

@@ -1,10 +1,13 @@
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import crypto, { createHash, createHmac, timingSafeEqual } from "node:crypto";
 
 export const SESSION_COOKIE = "slipway_session";
 const SESSION_TTL_MS = 12 * 3_600_000;
 
+/** One-shot `crypto.hash` (Node ≥ 20.12) skips the Hash object `createHash` builds per call (a per-request cost). */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "buffer") => Buffer }).hash;
+
 function digest(s: string): Buffer {
-  return createHash("sha256").update(s).digest();
+  return oneShot ? oneShot("sha256", s, "buffer") : createHash("sha256").update(s).digest();
 }
 
 /** Constant-time string equality (hashing first makes the lengths equal). */
@@ -17,49 +20,74 @@ export function tokenFingerprint(token: string): string {
   return digest(token).toString("hex").slice(0, 12);
 }
 
-function sessionMac(token: string, issuedMs: string): string {
-  return createHmac("sha256", token).update(`slipway-session:${issuedMs}`).digest("hex");
+function sessionMac(token: string, issuedMs: string): Buffer {
+  return createHmac("sha256", token).update(`slipway-session:${issuedMs}`).digest();
+}
+
+/** A configured token with what every request needs of it, computed once. */
+interface KnownToken {
+  token: string;
+  digest: Buffer;
+  /** `<first 12 hex of sha256(token)>` */
+  fingerprint: string;
 }
 
 /** Verifies bearer tokens and session cookies against the current and previous tokens (SPEC §0.5). */
 export class Authenticator {
-  private readonly tokens: string[];
+  private readonly known: KnownToken[];
 
   constructor(
     readonly token: string | undefined,
     previous: string[],
     private readonly now: () => number = Date.now,
   ) {
-    this.tokens = token ? [token, ...previous] : [];
+    this.known = (token ? [token, ...previous] : []).map((t) => {
+      const d = digest(t);
+      return { token: t, digest: d, fingerprint: d.toString("hex").slice(0, 12) };
+    });
   }
 
   get enabled(): boolean {
     return this.token !== undefined;
   }
 
+  /**
+   * The configured token a bearer credential matches, or undefined: one SHA-256 of the candidate, then a
+   * constant-time comparison with every token's digest (each is compared, whichever matches).
+   */
+  private matchKnown(candidate: string): KnownToken | undefined {
+    const d = digest(candidate);
+    let found: KnownToken | undefined;
+    for (const k of this.known) if (timingSafeEqual(d, k.digest) && found === undefined) found = k;
+    return found;
+  }
+
   /** The matching token for a bearer credential, or null. Every candidate is compared. */
   matchToken(candidate: string): string | null {
-    let found: string | null = null;
-    for (const t of this.tokens) if (safeEqual(candidate, t) && found === null) found = t;
-    return found;
+    return this.matchKnown(candidate)?.token ?? null;
   }
 
   /** A new session cookie value signed with the current token. */
   issueSession(): string {
     const issued = String(this.now());
-    return `${issued}.${sessionMac(this.token ?? "", issued)}`;
+    return `${issued}.${sessionMac(this.token ?? "", issued).toString("hex")}`;
+  }
+
+  private verifySessionKnown(value: string): KnownToken | undefined {
+    const m = /^(\d{1,16})\.([0-9a-f]{64})$/.exec(value);
+    if (!m) return undefined;
+    const issued = Number(m[1]);
+    const age = this.now() - issued;
+    if (age < 0 || age > SESSION_TTL_MS) return undefined;
+    const given = Buffer.from(m[2], "hex"); // 32 bytes: the pattern admits nothing else
+    let found: KnownToken | undefined;
+    for (const k of this.known) if (timingSafeEqual(sessionMac(k.token, m[1]), given) && found === undefined) found = k;
+    return found;
   }
 
   /** The token a session cookie was signed with, when valid and younger than 12 h. */
   verifySession(value: string): string | null {
-    const m = /^(\d{1,16})\.([0-9a-f]{64})$/.exec(value);
-    if (!m) return null;
-    const issued = Number(m[1]);
-    const age = this.now() - issued;
-    if (age < 0 || age > SESSION_TTL_MS) return null;
-    let found: string | null = null;
-    for (const t of this.tokens) if (safeEqual(sessionMac(t, m[1]), m[2]) && found === null) found = t;
-    return found;
+    return this.verifySessionKnown(value)?.token ?? null;
   }
 
   /**
@@ -68,15 +96,19 @@ export class Authenticator {
    */
   identify(authorization: string | undefined, cookieHeader: string | undefined): string | null {
     if (!this.enabled) return "anonymous";
-    const bearer = /^Bearer\s+(.+)$/i.exec(authorization ?? "");
-    if (bearer) {
-      const t = this.matchToken(bearer[1].trim());
-      if (t) return `bearer:${tokenFingerprint(t)}`;
+    if (authorization !== undefined) {
+      const bearer = /^Bearer\s+(.+)$/i.exec(authorization);
+      if (bearer) {
+        const k = this.matchKnown(bearer[1].trim());
+        if (k) return `bearer:${k.fingerprint}`;
+      }
     }
-    const cookie = readCookie(cookieHeader, SESSION_COOKIE);
-    if (cookie) {
-      const t = this.verifySession(cookie);
-      if (t) return `session:${tokenFingerprint(t)}`;
+    if (cookieHeader !== undefined) {
+      const cookie = readCookie(cookieHeader, SESSION_COOKIE);
+      if (cookie) {
+        const k = this.verifySessionKnown(cookie);
+        if (k) return `session:${k.fingerprint}`;
+      }
     }
     return null;
   }

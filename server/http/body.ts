@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import type { Context } from "hono";
 import { ApiError, invalidJson } from "./api-error.js";
 
@@ -32,8 +33,70 @@ async function drain(reader: ReadableStreamDefaultReader<Uint8Array>, already: n
   }
 }
 
+/** The Node request under the Hono context (`@hono/node-server` bindings), when its body is still unread. */
+function nodeRequest(c: Context): IncomingMessage | undefined {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  if (!incoming || typeof incoming.on !== "function" || incoming.readableDidRead) return undefined;
+  return incoming;
+}
+
+/**
+ * Read a body straight from the Node request (no web `Request`/`ReadableStream` per request). Keeps at most
+ * 1 MiB; past that it reads and drops up to 16 MiB so the client can finish sending and read the 413, then stops
+ * (413 with `Connection: close`). A request cut off before its end is a malformed body (400 INVALID_JSON); one that
+ * arrived whole before its connection closed is still read.
+ */
+function readNodeBody(incoming: IncomingMessage): Promise<Buffer> {
+  const declared = Number(incoming.headers["content-length"] ?? "NaN");
+  if (Number.isFinite(declared) && declared > DRAIN_LIMIT) return Promise.reject(tooLarge(false));
+  let over = Number.isFinite(declared) && declared > BODY_LIMIT;
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (err: ApiError | null) => {
+      incoming.off("data", onData);
+      incoming.off("end", onEnd);
+      incoming.off("error", onClose);
+      incoming.off("close", onClose);
+      if (err) reject(err);
+      else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+    };
+    const take = (chunk: Buffer): boolean => {
+      size += chunk.length;
+      if (size > DRAIN_LIMIT) {
+        incoming.pause();
+        finish(tooLarge(false));
+        return false;
+      }
+      if (size > BODY_LIMIT) over = true;
+      if (over) chunks.length = 0;
+      else chunks.push(chunk);
+      return true;
+    };
+    const onData = (chunk: Buffer) => void take(chunk);
+    const onEnd = () => finish(over ? tooLarge(true) : null);
+    const onClose = () => {
+      if (incoming.complete) {
+        // The whole body arrived before the connection went away: use what is buffered.
+        for (let chunk = incoming.read() as Buffer | null; chunk !== null; chunk = incoming.read() as Buffer | null)
+          if (!take(chunk)) return;
+        return onEnd();
+      }
+      finish(invalidJson());
+    };
+    incoming.on("data", onData);
+    incoming.on("end", onEnd);
+    incoming.on("error", onClose);
+    incoming.on("close", onClose);
+    // Already torn down (the client went away before the handler got here): no event will come.
+    if (incoming.destroyed) onClose();
+  });
+}
+
 /** Read the raw body, refusing more than 1 MiB (SPEC §0.6 step 5) without buffering past the limit. */
 export async function readRawBody(c: Context): Promise<Uint8Array> {
+  const incoming = nodeRequest(c);
+  if (incoming) return readNodeBody(incoming);
   const declared = Number(c.req.header("content-length") ?? "NaN");
   const stream = c.req.raw.body;
   if (Number.isFinite(declared) && declared > BODY_LIMIT) {
@@ -57,7 +120,8 @@ export async function readRawBody(c: Context): Promise<Uint8Array> {
 export function parseJsonObject(raw: Uint8Array): Record<string, unknown> {
   let v: unknown;
   try {
-    v = JSON.parse(Buffer.from(raw).toString("utf8"));
+    // Decode in place (Buffer.from(aUint8Array) would copy the bytes first).
+    v = JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("utf8"));
   } catch {
     throw invalidJson();
   }

@@ -9,5 +9,5 @@ export { ApiError } from "./api-error.js";
 export { BuildContextRegistry, registerBuildContextRoutes } from "./build-contexts.js";
 export { invalidJson, notFound, routeNotFound, methodNotAllowed, internalError, unauthorized } from "./api-error.js";
 export { readRawBody, readJsonObject, parseJsonObject, optionalString, BODY_LIMIT } from "./body.js";
-export { json, jsonResponse, errorResponse } from "./respond.js";
+export { json, jsonResponse, errorResponse, bytesResponse, jsonBodyOf } from "./respond.js";
 export { safeEqual } from "./auth.js";

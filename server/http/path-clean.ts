@@ -7,7 +7,8 @@ export function cleanRedirect(rawUrl: string): string | null {
   const path = q >= 0 ? rawUrl.slice(0, q) : rawUrl;
   const query = q >= 0 ? rawUrl.slice(q) : "";
   if (!path.startsWith("/")) return null;
-  if (path === "/") return null;
+  // A `.`/`..` segment needs a "/." and an empty one a "//": without either the path is clean (the common case).
+  if (!path.includes("/.") && !path.includes("//")) return null;
   const segments = path.slice(1).split("/");
   const trailing = segments.length > 1 && segments[segments.length - 1] === "";
   const body = trailing ? segments.slice(0, -1) : segments;

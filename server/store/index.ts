@@ -7,6 +7,7 @@ import { ReleaseStore } from "./releases.js";
 import { WebhookSecrets } from "./secrets.js";
 import { listKeys } from "./kv-json.js";
 import { CommitStore, DeliveryStore } from "./commits.js";
+import { JetStreamPublisher } from "./js-publisher.js";
 
 export { ProjectStore } from "./projects.js";
 export { OpStore } from "./ops.js";
@@ -14,6 +15,7 @@ export { OpEventStore, TERMINAL_EVENTS, eventSubject } from "./op-events.js";
 export { ReleaseStore, normalizeRelease } from "./releases.js";
 export { WebhookSecrets } from "./secrets.js";
 export { CommitStore, DeliveryStore, commitKey } from "./commits.js";
+export { JetStreamPublisher, PublishError } from "./js-publisher.js";
 export type { CommitEntry, CommitStatus } from "./commits.js";
 export { RevisionConflictError, casUpdate, getJson } from "./kv-json.js";
 export type { Versioned } from "./kv-json.js";
@@ -46,7 +48,7 @@ export function createStores(
   const releases = new ReleaseStore(h.kv.releases);
   const secrets = new WebhookSecrets(h.kv.secrets, log);
   const commits = new CommitStore(h.kv.commits, Date.now, log);
-  const deliveries = new DeliveryStore(h.kv.deliveries, log);
+  const deliveries = new DeliveryStore(h.kv.deliveries, log, { publisher: new JetStreamPublisher(nc) });
   return {
     projects,
     ops,

@@ -1,6 +1,6 @@
-import type { KV } from "@nats-io/kv";
+import type { KV, KvEntry } from "@nats-io/kv";
 import { KvWatchInclude } from "@nats-io/kv";
-import { listKeys, type Versioned } from "./kv-json.js";
+import type { Versioned } from "./kv-json.js";
 
 /**
  * An in-memory mirror of one KV bucket, kept current by a KV watch and by this process's own writes
@@ -20,14 +20,25 @@ export class KvCache<T> {
     private readonly log: { warn(obj: object, msg?: string): void },
   ) {}
 
-  /** Start watching, then load every current value; resolves once the mirror is complete. */
+  /**
+   * Start watching, then load every current value in one pass over the bucket's history (one ordered consumer,
+   * not a KV get per key; only each key's newest revision is decoded); resolves once the mirror is complete.
+   */
   async start(): Promise<void> {
     await this.watch();
-    for (const key of await listKeys(this.kv, ">")) {
-      const e = await this.kv.get(key);
-      if (e) this.apply(key, e.operation === "PUT" && e.value.length ? e.json<T>() : null, e.revision);
+    const latest = new Map<string, KvEntry>(); // in stream order: the last one seen per key is its newest
+    for await (const e of await this.kv.history()) latest.set(e.key, e);
+    for (const e of latest.values()) this.apply(e.key, this.decode(e), e.revision);
+    if (!this.stopped) this.loaded = true;
+  }
+
+  private decode(e: KvEntry): T | null {
+    if (e.operation !== "PUT" || e.value.length === 0) return null;
+    try {
+      return e.json<T>();
+    } catch {
+      return null;
     }
-    this.loaded = true;
   }
 
   private async watch(): Promise<void> {
@@ -35,17 +46,7 @@ export class KvCache<T> {
     this.stopWatch = () => it.stop();
     void (async () => {
       try {
-        for await (const e of it) {
-          let value: T | null = null;
-          if (e.operation === "PUT" && e.value.length) {
-            try {
-              value = e.json<T>();
-            } catch {
-              value = null;
-            }
-          }
-          this.apply(e.key, value, e.revision);
-        }
+        for await (const e of it) this.apply(e.key, this.decode(e), e.revision);
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, "kv cache watch ended");
       }

@@ -51,15 +51,18 @@ export class ProjectStore {
     if (e) this.cache.apply(id, null, e.revision);
   }
 
-  private listMemo?: { version: number; json: string };
+  private listMemo?: { version: number; bytes: Buffer };
 
-  /** `list()` serialised as the API sends it; memoised on the mirror's version (a hot read path). */
-  async listJson(): Promise<string> {
-    if (this.cache.ready && this.listMemo?.version === this.cache.version) return this.listMemo.json;
+  /**
+   * `list()` serialised as the API sends it (compact JSON + `\n`, UTF-8), memoised on the mirror's version: the
+   * hot read path answers with the same bytes until a project changes, with no per-request encode.
+   */
+  async listJson(): Promise<Buffer> {
+    if (this.cache.ready && this.listMemo?.version === this.cache.version) return this.listMemo.bytes;
     const version = this.cache.version;
-    const json = `${JSON.stringify(await this.list())}\n`;
-    if (this.cache.ready) this.listMemo = { version, json };
-    return json;
+    const bytes = Buffer.from(`${JSON.stringify(await this.list())}\n`, "utf8");
+    if (this.cache.ready && this.cache.version === version) this.listMemo = { version, bytes };
+    return bytes;
   }
 
   /** Every project, `created_at` ascending (from the mirror when it is ready). */

@@ -125,6 +125,26 @@ describe("git hooks and the source webhook", () => {
     expect(replay.body).toMatchObject({ accepted: false, reason: "ignored: delivery already processed", op: null });
   });
 
+  it("answers a burst of one delivery id once: the others wait for it and are replays", async () => {
+    const body = { project_id: "hooked", ref: "refs/heads/main", commit: "race-commit" };
+    const burst = await Promise.all(Array.from({ length: 8 }, () => signed(body, { "X-Paas-Delivery": "d-race" })));
+    expect(burst.map((r) => r.status)).toEqual(Array(8).fill(202));
+    const accepted = burst.filter((r) => r.body.accepted === true);
+    expect(accepted).toHaveLength(1);
+    // Not "commit already processed": each waited for the first one's outcome, which recorded the id.
+    for (const r of burst)
+      if (r !== accepted[0]) expect(r.body).toMatchObject({ reason: "ignored: delivery already processed", op: null });
+    await waitForOp(sw.base, accepted[0].body.op.id);
+    // A delivery answered with an error is not recorded: the same id is processed again afterwards.
+    const ghost = { project_id: "ghost-project", branch: "main", commit: "x" };
+    const failing = await Promise.all(Array.from({ length: 4 }, () => post(ghost, { "X-Paas-Delivery": "d-404" })));
+    expect(failing.map((r) => r.status)).toEqual([404, 404, 404, 404]);
+    const filtered = await post({ ...ghost, repo: "manifests" }, { "X-Paas-Delivery": "d-404" });
+    expect(filtered.body.reason).toBe("ignored: only source repo webhooks trigger ci");
+    const replay = await post({ ...ghost, repo: "manifests" }, { "X-Paas-Delivery": "d-404" });
+    expect(replay.body.reason).toBe("ignored: delivery already processed");
+  });
+
   it("applies the repo and branch filters before looking up the project", async () => {
     expect((await post({ project_id: "ghost", repo: "manifests", branch: "main" })).body.reason).toBe(
       "ignored: only source repo webhooks trigger ci",

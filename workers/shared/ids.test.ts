@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { OP_ID_PATTERN, PROJECT_ID_PATTERN, ZERO_TIME, newId32, nowIso, safeName, short12 } from "./ids.js";
 
 describe("safeName (SPEC §0.1)", () => {
@@ -47,6 +47,21 @@ describe("newId32 (SPEC §0.1 ID32)", () => {
     expect(ids.size).toBe(1000);
   });
 
+  it("stays distinct and well-formed across many refills of its random pool (256 ids per refill)", () => {
+    const ids = Array.from({ length: 256 * 20 + 7 }, () => newId32());
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{32}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("is uniformly distributed over the hex digits (no zeroed or reused pool bytes)", () => {
+    const counts = new Map<string, number>();
+    const n = 5000;
+    for (let i = 0; i < n; i++) for (const ch of newId32()) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+    expect(counts.size).toBe(16);
+    const expected = (n * 32) / 16; // 10,000 per digit; σ ≈ 97
+    for (const [ch, c] of counts) expect(Math.abs(c - expected), ch).toBeLessThan(600);
+  });
+
   it("matches the op id pattern", () => {
     expect(OP_ID_PATTERN.test(newId32())).toBe(true);
     expect(PROJECT_ID_PATTERN.test(newId32())).toBe(true);
@@ -76,8 +91,23 @@ describe("id patterns (SPEC §0.1)", () => {
 });
 
 describe("timestamps (SPEC §0.2)", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("nowIso is RFC 3339 UTC with milliseconds and Z", () => {
     expect(nowIso()).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+  });
+
+  it("nowIso follows the clock to the millisecond (it is formatted once per millisecond)", () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(Date.UTC(2026, 0, 2, 3, 4, 5, 678));
+    expect(nowIso()).toBe("2026-01-02T03:04:05.678Z");
+    expect(nowIso()).toBe("2026-01-02T03:04:05.678Z");
+    vi.setSystemTime(Date.UTC(2026, 0, 2, 3, 4, 5, 679));
+    expect(nowIso()).toBe("2026-01-02T03:04:05.679Z");
+    vi.setSystemTime(Date.UTC(2025, 11, 31, 23, 59, 59, 999)); // backwards too
+    expect(nowIso()).toBe("2025-12-31T23:59:59.999Z");
   });
 
   it("ZERO_TIME is the never-set time", () => {

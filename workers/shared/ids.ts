@@ -1,8 +1,21 @@
-import { randomBytes } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 
-/** 32 lowercase hex chars from 16 random bytes (SPEC §0.1 ID32). */
+/** Bytes drawn from the CSPRNG at a time: 256 ids per call instead of one call per id (a hot path: request ids). */
+const POOL_BYTES = 4096;
+const ID_BYTES = 16;
+// Its own allocation (not a slice of Buffer's shared pool), refilled in place; each byte is handed out once.
+const pool = Buffer.allocUnsafeSlow(POOL_BYTES);
+let offset = POOL_BYTES;
+
+/** 32 lowercase hex chars from 16 random bytes (SPEC §0.1 ID32), taken from a pool of CSPRNG output. */
 export function newId32(): string {
-  return randomBytes(16).toString("hex");
+  if (offset + ID_BYTES > POOL_BYTES) {
+    randomFillSync(pool);
+    offset = 0;
+  }
+  const id = pool.toString("hex", offset, offset + ID_BYTES);
+  offset += ID_BYTES;
+  return id;
 }
 
 export const PROJECT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -23,9 +36,17 @@ export function safeName(name: string): string {
   return out === "" ? "project" : out;
 }
 
-/** RFC 3339 UTC with milliseconds (SPEC §0.2). */
+let isoMs = Number.NaN;
+let iso = "";
+
+/** RFC 3339 UTC with milliseconds (SPEC §0.2). Formatted once per millisecond (a hot path: records per request). */
 export function nowIso(): string {
-  return new Date().toISOString();
+  const ms = Date.now();
+  if (ms !== isoMs) {
+    iso = new Date(ms).toISOString();
+    isoMs = ms;
+  }
+  return iso;
 }
 
 /** The serialised form of a time that was never set. */
