@@ -23,8 +23,11 @@ export async function startHttpServer(app: App, host: string, port: number): Pro
     errorHandler: () => errorResponse(new ApiError(404, "ROUTE_NOT_FOUND", "404 page not found"), newId32()),
   });
   const server = createServer((req, res) => {
-    // A raw backslash in the path is data, not a separator: encode it before anything parses the URL.
-    const raw = req.url ?? "/";
+    // A raw backslash in the path is data, not a separator, and a raw `#` is data too (a request target never
+    // carries a fragment): encode both before anything parses the URL, which would otherwise read `\` as `/`
+    // and drop everything after `#` (GET /api/projects/x#y/artifacts must not be served as /api/projects/x).
+    let raw = req.url ?? "/";
+    if (raw.includes("#")) raw = req.url = raw.replaceAll("#", "%23");
     const q = raw.indexOf("?");
     const path = q >= 0 ? raw.slice(0, q) : raw;
     if (path.includes("\\")) req.url = path.replaceAll("\\", "%5C") + (q >= 0 ? raw.slice(q) : "");

@@ -178,6 +178,10 @@ describe("artifacts", () => {
     expect(list.body.files).not.toContain("links/out.txt");
     expect(list.body.files.some((f: string) => f.includes(".git/"))).toBe(false);
     expect((await call(sw.base, "GET", "/api/projects/Not_Valid/artifacts")).body).toEqual({ files: [] });
+    // A raw `#` is data, not a fragment: this is the artifact list of the (invalid) project "web#frag", not
+    // GET /api/projects/web.
+    const hash = await raw(sw.base, "GET", "/api/projects/web#frag/artifacts");
+    expect([hash.status, JSON.parse(hash.body)]).toEqual([200, { files: [] }]);
     const dir = await call(sw.base, "GET", "/api/projects/web/artifacts/build");
     expect(dir.status).toBe(500);
     expect(dir.body.error.message).toBe("failed to read artifact");
