@@ -82,11 +82,12 @@ test:
 # lint + type-check + agent-check + test (the type-check is the first half of `npm test`).
 check: lint agent-check test
 
-# Formatter check (prettier) and static checks (tsc strict with noUnusedLocals, tests included). A rule-based
-# linter (biome) was tried; its per-platform binaries are not all in the registry this project installs from,
-# which breaks `npm ci` — see the issue notes.
+# Formatter check (prettier), linter (ESLint core rules over TS/TSX through Babel's parser, plus the DESIGN
+# dependency direction cmd → server → workers; eslint.config.js says why not typescript-eslint) and static checks
+# (tsc strict with noUnusedLocals, tests included).
 lint:
 	$(PRETTIER) --check $(LINT_DIRS)
+	npx --no-install eslint --max-warnings 0 $(LINT_DIRS) eslint.config.js
 	npx --no-install tsc -p tsconfig.json --noEmit
 
 format:

@@ -51,7 +51,6 @@ export function safeArtifactPath(encoded: string): string | null {
 /** `Content-Disposition: attachment` with quotes/backslashes escaped and RFC 5987 for non-ASCII names. */
 export function contentDisposition(name: string): string {
   const escaped = name.replace(/[\\"]/g, (m) => `\\${m}`);
-  // eslint-disable-next-line no-control-regex
   if (/^[\x20-\x7e]*$/.test(name)) return `attachment; filename="${escaped}"`;
   const ascii = escaped.replace(/[^\x20-\x7e]/g, "_");
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;

@@ -50,7 +50,7 @@ describe("renderHookScript", () => {
     await once(server, "listening");
     try {
       const projectId = `it's "odd" $(touch pwned-id) \`touch pwned-tick\``;
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal shell expansion is the point of this test.
+      // eslint-disable-next-line no-template-curly-in-string -- a literal shell expansion is the point of this test.
       const hostilePath = "/x'$(touch${IFS}pwned-url)";
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}${hostilePath}`;
       const script = renderHookScript({ projectId, endpointBase: base, hookName: "post-commit" });

@@ -211,7 +211,7 @@ export interface ListWorkersResponse {
 
 // ---- encode / decode --------------------------------------------------------------------------------------------
 
-// biome-ignore lint/suspicious/noExplicitAny: protobufjs decodes to untyped objects; the mappers below type them.
+// protobufjs decodes to untyped objects; the mappers below type them.
 type Obj = Record<string, any>;
 
 const TO_OBJECT: protobuf.IConversionOptions = { longs: Number, arrays: true, objects: true, defaults: false };

@@ -224,10 +224,11 @@ describe("gRPC calls against an in-test HTTP/2 server", () => {
         c.stream.write(encodeGrpcFrame(Buffer.from("first")));
       },
     });
-    for await (const m of grpcServerStream(s, "/moby.buildkit.v1.Control/Stream", Buffer.alloc(0))) {
-      expect(String(m)).toBe("first");
-      break;
-    }
+    // Take the first message and leave the loop early: the iterator's return() must cancel the call.
+    const stream = grpcServerStream(s, "/moby.buildkit.v1.Control/Stream", Buffer.alloc(0))[Symbol.asyncIterator]();
+    const first = await stream.next();
+    expect(String(first.value)).toBe("first");
+    await stream.return?.();
     await closed;
   });
 });
