@@ -8,8 +8,8 @@ import {
   type JsMsg,
 } from "@nats-io/jetstream";
 import { STREAMS } from "../broker/index.js";
-import type { Operation, OpEventName, Stores, StoredOp, OpStep } from "../store/index.js";
-import { toOperation } from "../store/index.js";
+import type { Operation, OpEventName, Stores, StoredOp, OpStep, StoredOpEvent } from "../store/index.js";
+import { EventTailMovedError, toOperation } from "../store/index.js";
 import {
   StepError,
   type BuildContextServer,
@@ -338,7 +338,7 @@ export class StepRunner {
     };
     // Step events carry the running status on success; the op's terminal status follows in its own events.
     const stepView = failed ? view : { ...view, status: "running" as const };
-    const planned: { name: OpEventName; fields: Partial<EventBody>; view: Operation }[] = [];
+    const planned: PlannedEvent[] = [];
     if (failed)
       planned.push({ name: "op.status", fields: { message: "operation status updated", error: after.error }, view });
     planned.push({ name: "step.ended", fields: stepFields, view: stepView });
@@ -354,28 +354,30 @@ export class StepRunner {
       planned.push({ name: "op.status", fields: { message: "operation status updated" }, view });
       planned.push({ name: "op.completed", fields: { message: "operation completed", progress_percent: 100 }, view });
     }
-    // Where did an earlier attempt stop? Events of one op are only published by the handler of its step.
-    const stored = await stores.events.last(after.id);
-    let from = 0;
-    if (stored) {
-      const at = planned.findIndex((p, i) => {
-        if (p.name !== stored.name) return false;
-        if (p.name === "op.status") return stored.payload.status === (i === 0 && failed ? "error" : "done");
-        if (p.name === "step.ended" || p.name === "step.artifacts") return stored.payload.worker === step.worker;
-        return true;
-      });
-      if (at >= 0) from = at + 1;
-      // A later step already reported: this step's events are all out.
-      else if ((stored.payload.step_index ?? 0) > idx + 1) from = planned.length;
-    }
+    // Where did an earlier attempt stop? Events of one op are only published by the handler of its step. The
+    // publisher's in-memory tail answers without a round trip when this process published the op's last event;
+    // the first event is then published on condition that the tail is still there, so when another writer
+    // appended meanwhile (a redelivery elsewhere) the decision is made again from the stream.
+    let stored = await stores.events.cachedLast(after.id);
+    if (stored === undefined) stored = await stores.events.last(after.id);
     let settled = false;
-    for (let i = from; i < planned.length; i++) {
-      if (i >= terminalFrom && !settled) {
-        // Settle the project first, so a client that sees the terminal event reads the final project state.
-        await settleProject(stores, after);
-        settled = true;
+    for (let attempt = 0; ; attempt++) {
+      const from = resumeIndex(planned, stored, failed, step.worker, idx);
+      try {
+        for (let i = from; i < planned.length; i++) {
+          if (i >= terminalFrom && !settled) {
+            // Settle the project first, so a client that sees the terminal event reads the final project state.
+            await settleProject(stores, after);
+            settled = true;
+          }
+          const opts = i === from ? { ifLastStreamSeq: stored?.streamSeq ?? 0 } : undefined;
+          await emit(stores, planned[i].name, planned[i].view, planned[i].fields, opts);
+        }
+        break;
+      } catch (err) {
+        if (!(err instanceof EventTailMovedError) || attempt >= 10) throw err;
+        stored = await stores.events.last(after.id);
       }
-      await emit(stores, planned[i].name, planned[i].view, planned[i].fields);
     }
     if (failed || lastStep) {
       if (!settled) await settleProject(stores, after);
@@ -436,6 +438,29 @@ export class StepRunner {
       }
     }
   }
+}
+
+type PlannedEvent = { name: OpEventName; fields: Partial<EventBody>; view: Operation };
+
+/** The first of a step end's planned events that is not stored yet, judged from the op's last stored event. */
+function resumeIndex(
+  planned: PlannedEvent[],
+  stored: StoredOpEvent | null,
+  failed: boolean,
+  worker: string,
+  idx: number,
+): number {
+  if (!stored) return 0;
+  const at = planned.findIndex((p, i) => {
+    if (p.name !== stored.name) return false;
+    if (p.name === "op.status") return stored.payload.status === (i === 0 && failed ? "error" : "done");
+    if (p.name === "step.ended" || p.name === "step.artifacts") return stored.payload.worker === worker;
+    return true;
+  });
+  if (at >= 0) return at + 1;
+  // A later step already reported: this step's events are all out.
+  if ((stored.payload.step_index ?? 0) > idx + 1) return planned.length;
+  return 0;
 }
 
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -6,8 +6,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { NatsSupervisor, provisionJetStream } from "../../server/broker/index.js";
-import { createStores, type Stores, type StoredOp } from "../../server/store/index.js";
+import { NatsSupervisor, provisionJetStream, type JetStreamHandles } from "../../server/broker/index.js";
+import {
+  createStores,
+  OpEventStore,
+  type OpEventCounters,
+  type Stores,
+  type StoredOp,
+} from "../../server/store/index.js";
 import { Engine } from "../../server/engine/index.js";
 import { StepError, TransientStepError, type StepContext, type Worker, type WorkerName } from "../../workers/types.js";
 import type { ProjectSpec } from "../../workers/shared/spec-types.js";
@@ -25,6 +31,7 @@ const SPEC: ProjectSpec = {
 let dir: string;
 let supervisor: NatsSupervisor;
 let nc: NatsConnection;
+let handles: JetStreamHandles;
 let stores: Stores;
 let engine: Engine;
 
@@ -54,7 +61,7 @@ beforeAll(async () => {
     log: quiet,
   });
   nc = await connect({ servers: await supervisor.start() });
-  const handles = await provisionJetStream(nc, 1);
+  handles = await provisionJetStream(nc, 1);
   stores = createStores(nc, handles);
   engine = new Engine({
     stores,
@@ -101,6 +108,24 @@ async function terminal(opId: string): Promise<StoredOp> {
     void check();
   });
   return (await stores.ops.get(opId))!.value;
+}
+
+/** Every stored event of the op once its terminal event is stored (reads with next_by_subj, not `last()`). */
+async function terminalEvents(opId: string) {
+  return new Promise<Awaited<ReturnType<Stores["events"]["all"]>>>((resolve, reject) => {
+    let done = false;
+    const check = async () => {
+      const all = await stores.events.all(opId);
+      const last = all[all.length - 1];
+      if (!done && last && (last.name === "op.completed" || last.name === "op.failed")) {
+        done = true;
+        sub.unsubscribe();
+        resolve(all);
+      }
+    };
+    const sub = stores.events.watch(opId, () => void check().catch(reject));
+    void check().catch(reject);
+  });
 }
 
 describe("operation engine on a real broker", () => {
@@ -180,5 +205,51 @@ describe("operation engine on a real broker", () => {
     const ops = await Promise.all(["par-a", "par-b", "par-c"].map((p) => engine.enqueuer.create(p, SPEC, input)));
     const results = await Promise.all(ops.map((o) => terminal(o.op.id)));
     expect(results.map((r) => r.status)).toEqual(["done", "done", "done"]);
+  });
+  it("publishes a step's concurrent progress events and the op's step ends without conflicts or tail reads", async () => {
+    behaviour.set("chatty:imageBuilder", async (ctx) => {
+      // Like the BuildKit build: every vertex change is emitted without waiting for the one before.
+      await Promise.all(Array.from({ length: 40 }, (_, i) => ctx.emit({ message: `vertex ${i}` })));
+    });
+    const before: OpEventCounters = { ...stores.events.counters };
+    const { op } = await engine.enqueuer.create("chatty", SPEC, input);
+    const events = await terminalEvents(op.id);
+    // 17 events of a create (SPEC §5.3) + 40 progress events, numbered 1..57 without gap or duplicate.
+    expect(events.map((e) => e.payload.sequence)).toEqual(Array.from({ length: 57 }, (_, i) => i + 1));
+    expect(events.filter((e) => e.name === "step.progress").map((e) => e.payload.message)).toEqual(
+      Array.from({ length: 40 }, (_, i) => `vertex ${i}`),
+    );
+    // One publish per event; the step ends were resumed from the in-memory tail, not read back.
+    const after = stores.events.counters;
+    expect(after.published - before.published).toBe(57);
+    expect(after.conflicts - before.conflicts).toBe(0);
+    expect(after.tailReads - before.tailReads).toBe(0);
+  });
+
+  it("re-reads the stream when another writer appended to the op: no step event is published twice", async () => {
+    const other = new OpEventStore(nc, handles.js, handles.jsm); // its own tail cache, as another process has
+    behaviour.set("foreign:manifestRenderer", async (ctx) => {
+      // Another writer (a redelivery on another replica) already reported this step's end.
+      await other.publish("step.ended", {
+        op_id: ctx.opId,
+        project_id: ctx.projectId,
+        kind: ctx.opKind,
+        status: "running",
+        at: new Date().toISOString(),
+        worker: "manifestRenderer",
+        step_index: 4,
+        total_steps: 4,
+        message: "end manifestRenderer",
+        delivery: {},
+      });
+    });
+    const before = { ...stores.events.counters };
+    const { op } = await engine.enqueuer.create("foreign", SPEC, input);
+    const events = await terminalEvents(op.id);
+    expect(events.map((e) => e.payload.sequence)).toEqual(events.map((_, i) => i + 1));
+    expect(events.filter((e) => e.name === "step.ended" && e.payload.worker === "manifestRenderer")).toHaveLength(1);
+    expect(events.slice(-4).map((e) => e.name)).toEqual(["step.ended", "step.artifacts", "op.status", "op.completed"]);
+    // The runner's cached tail was refused once by the server, then it resumed from what the stream holds.
+    expect(stores.events.counters.conflicts - before.conflicts).toBe(1);
   });
 });
