@@ -1,24 +1,24 @@
-// P6: commit → ci op `done` through real BuildKit (a private dockerd, as test/support/dockerd.ts starts it), a
+// P6: commit → ci op `done` through real BuildKit (a private dockerd, started by scripts/dockerd.mjs as the tests do), a
 // trivial FROM scratch image, warm cache: the git CLI commits on main, the post-commit hook posts the signed webhook,
 // the ci op builds through BuildKit and re-renders. Baseline in the same run: the same Solve (same context bytes,
 // same Dockerfile, moby exporter) sent directly with Slipway's TypeScript BuildKit client, bundled from
 // workers/image-builder/buildkit/index.ts with esbuild into a temp file. Median of RUNS warm runs each.
 // Targets: < 3 s; end-to-end ≤ 1.5× the direct Solve.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { appendFileSync, existsSync, writeFileSync } from "node:fs";
+import { appendFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { startDockerd } from "../dockerd.mjs";
 import {
   REPO,
   call,
   main,
   median,
+  onCleanup,
   progress,
   sampleSpec,
-  sleep,
-  spawnGroup,
   startSlipway,
   summary,
   tempDir,
@@ -37,56 +37,28 @@ const GIT_ENV = {
 };
 const git = (dir, ...args) => execFileSync("git", ["-C", dir, ...args], { encoding: "utf8", env: GIT_ENV }).trim();
 
-function engineGet(socket, path) {
-  return new Promise((resolve) => {
-    const req = http.request({ socketPath: socket, path, timeout: 5000 }, (res) => {
-      let body = "";
-      res.on("data", (c) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode, body }));
-    });
-    req.on("error", () => resolve({ status: 0, body: "" }));
-    req.on("timeout", () => req.destroy());
-    req.end();
+/**
+ * The private dockerd the BuildKit tests use (scripts/dockerd.mjs), or PAAS_BUILDKIT_ADDR when set; stopped by the
+ * benchmark's cleanup, and its process group killed and its dir removed on exit and Ctrl-C as well.
+ */
+async function startBenchDockerd() {
+  const d = await startDockerd();
+  let stopped = false;
+  onCleanup(async () => {
+    await d.stop();
+    stopped = true;
   });
-}
-
-/** A private dockerd (root) on a socket in a temp dir, or PAAS_BUILDKIT_ADDR when set. */
-async function startDockerd() {
-  const external = process.env.PAAS_BUILDKIT_ADDR?.trim();
-  if (external) return { addr: external };
-  const dirs = [...(process.env.PATH ?? "").split(delimiter), "/usr/sbin", "/usr/local/sbin", "/sbin", "/usr/bin"];
-  const bin = dirs.map((d) => join(d, "dockerd")).find((p) => existsSync(p));
-  if (!bin)
-    throw new Error(
-      'dockerd is not installed: run "make setup" (apt-get install -y docker.io) or set PAAS_BUILDKIT_ADDR',
-    );
-  if (process.getuid?.() !== 0) throw new Error("dockerd must run as root: run as root or set PAAS_BUILDKIT_ADDR");
-  const dir = tempDir("p6-dockerd");
-  const socket = join(dir, "docker.sock");
-  const help = spawnSync(bin, ["--help"], { encoding: "utf8", timeout: 10_000 });
-  const args = [
-    "-H",
-    `unix://${socket}`,
-    "--data-root",
-    join(dir, "data"),
-    "--exec-root",
-    join(dir, "exec"),
-    "--pidfile",
-    join(dir, "docker.pid"),
-    "--iptables=false",
-    "--bridge=none",
-    "--storage-driver=vfs",
-  ];
-  if (`${help.stdout}${help.stderr}`.includes("--ip6tables")) args.push("--ip6tables=false");
-  const p = await spawnGroup(bin, args, { logFile: join(dir, "dockerd.log"), env: process.env });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (p.proc.exitCode !== null) throw new Error(`dockerd exited with ${p.proc.exitCode}`);
-    if (existsSync(socket) && (await engineGet(socket, "/_ping")).body === "OK") break;
-    if (Date.now() > deadline) throw new Error("dockerd did not answer /_ping within 60 s");
-    await sleep(100);
-  }
-  return { addr: `docker-unix://${socket}`, socket };
+  if (d.pid)
+    process.on("exit", () => {
+      if (stopped) return;
+      try {
+        process.kill(-d.pid, "SIGKILL");
+      } catch {
+        /* gone */
+      }
+      rmSync(d.dir, { recursive: true, force: true, maxRetries: 3 });
+    });
+  return d;
 }
 
 /** Bundle Slipway's BuildKit client into a temp .mjs and import it. */
@@ -126,7 +98,7 @@ async function serveTar(tar) {
 
 export async function run(report) {
   progress(ID, "starting a private dockerd");
-  const dockerd = await startDockerd();
+  const dockerd = await startBenchDockerd();
   const client = await loadBuildkitClient();
   progress(ID, `starting Slipway (buildkit mode, ${dockerd.addr})`);
   const sw = await startSlipway(ID, {
