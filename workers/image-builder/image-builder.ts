@@ -87,12 +87,23 @@ async function build(ctx: StepContext): Promise<StepResult> {
   const repo = join(ctx.projectDir, "repos", "source");
   const commit = await sourceCommit(ctx, repo);
   const generated = generateDockerfile(ctx.spec, ctx.settings.buildBaseImage);
+  // BuildKit mode: tar the commit's tree while its Dockerfile is read and written (all three only read the repo).
+  const tar =
+    mode.effective === "buildkit" && !mode.policyError && commit ? buildContextTar(repo, commit, generated) : undefined;
+  tar?.catch(() => undefined); // awaited by buildWithBuildkit; dropped when a step before it fails
   const fromRepo = await repoDockerfile(repo, commit);
   await writeFileAtomic(join(ctx.projectDir, files.dockerfile), fromRepo ?? generated);
   if (mode.policyError) throw new StepError(mode.policyError, { artifacts: [files.dockerfile] });
   const ref = imageRefFor(ctx.spec.name, ctx.opId);
   if (mode.effective === "buildkit") {
-    return buildWithBuildkit(ctx, { repo, commit, ref, generated, dockerfileSource: fromRepo ? "repo" : "generated" });
+    return buildWithBuildkit(ctx, {
+      repo,
+      commit,
+      ref,
+      generated,
+      dockerfileSource: fromRepo ? "repo" : "generated",
+      tar,
+    });
   }
   await writeFileAtomic(
     join(ctx.projectDir, files.publish),
@@ -111,7 +122,15 @@ async function build(ctx: StepContext): Promise<StepResult> {
  */
 async function buildWithBuildkit(
   ctx: StepContext,
-  b: { repo: string; commit: string; ref: string; generated: string; dockerfileSource: "repo" | "generated" },
+  b: {
+    repo: string;
+    commit: string;
+    ref: string;
+    generated: string;
+    dockerfileSource: "repo" | "generated";
+    /** The context tar when the caller started it already. */
+    tar?: Promise<Uint8Array>;
+  },
 ): Promise<StepResult> {
   const mode = ctx.settings.builder;
   const addr = mode.buildkitAddr ?? "";
@@ -165,9 +184,9 @@ async function buildWithBuildkit(
   let contextUrl: Promise<string> | undefined;
   try {
     if (!b.commit) throw new StepError("source repo has no commit on main to build");
-    // The context tar is built while runBuild connects to the daemon.
+    // The context tar is finished and served while runBuild connects to the daemon.
     contextUrl = (async () => {
-      const tar = await buildContextTar(b.repo, b.commit, b.generated);
+      const tar = await (b.tar ?? buildContextTar(b.repo, b.commit, b.generated));
       served = ctx.buildContexts.serve(tar);
       return served.url;
     })();
