@@ -14,7 +14,8 @@ import {
   type Stores,
   type StoredOp,
 } from "../../server/store/index.js";
-import { Engine } from "../../server/engine/index.js";
+import { Engine, basePayload, currentStep, publishWork, STEP_ORDER } from "../../server/engine/index.js";
+import { newId32, nowIso, ZERO_TIME } from "../../workers/shared/ids.js";
 import { StepError, TransientStepError, type StepContext, type Worker, type WorkerName } from "../../workers/types.js";
 import type { ProjectSpec } from "../../workers/shared/spec-types.js";
 
@@ -251,5 +252,87 @@ describe("operation engine on a real broker", () => {
     expect(events.slice(-4).map((e) => e.name)).toEqual(["step.ended", "step.artifacts", "op.status", "op.completed"]);
     // The runner's cached tail was refused once by the server, then it resumed from what the stream holds.
     expect(stores.events.counters.conflicts - before.conflicts).toBe(1);
+  });
+  /**
+   * The state a kill -9 leaves: the op record holds `steps`, the stream the events `names` (published by the dead
+   * process, here through a store of its own). Then the restart's re-publish of the op's current step.
+   */
+  async function afterCrash(projectId: string, steps: StoredOp["steps"], names: [string, WorkerName?][]) {
+    const now = nowIso();
+    const op: StoredOp = {
+      id: newId32(),
+      kind: "create",
+      project_id: projectId,
+      requested: now,
+      finished: ZERO_TIME,
+      status: "running",
+      steps,
+      input,
+    };
+    await stores.ops.create(op);
+    await stores.projects.create({
+      id: projectId,
+      created_at: now,
+      updated_at: now,
+      spec: SPEC,
+      status: { phase: "Reconciling", updated_at: now, last_op_id: op.id, last_op_kind: "create", message: "queued" },
+    });
+    const dead = new OpEventStore(nc, handles.js, handles.jsm);
+    for (const [i, [name, worker]] of names.entries()) {
+      const queued = i < 2; // op.bootstrap and the first op.status
+      await dead.publish(name as "op.status", {
+        ...basePayload({ ...op, steps: [] }, queued ? "queued" : "running"),
+        ...(worker ? { worker, step_index: STEP_ORDER.create.indexOf(worker) + 1 } : {}),
+        message: name,
+      });
+    }
+    await publishWork(handles.js, op, currentStep(op)!);
+    return op;
+  }
+
+  const step = (worker: WorkerName, ended: boolean) => ({
+    worker,
+    started_at: nowIso(),
+    ended_at: ended ? nowIso() : ZERO_TIME,
+    message: ended ? `end ${worker}` : `start ${worker}`,
+    ...(ended ? { artifacts: [`${worker}.txt`] } : {}),
+  });
+  const CREATE = [
+    "op.bootstrap",
+    "op.status",
+    "op.status",
+    ...(["registrar", "repoBootstrap", "imageBuilder", "manifestRenderer"] as const).flatMap((w) => [
+      `step.started ${w}`,
+      `step.ended ${w}`,
+      `step.artifacts ${w}`,
+    ]),
+    "op.status",
+    "op.completed",
+  ];
+  const named = (events: Awaited<ReturnType<typeof terminalEvents>>) =>
+    events.map((e) => (e.payload.worker ? `${e.name} ${e.payload.worker}` : e.name));
+
+  it("completes a step's end events cut short by a crash before the next step (re-published at restart) starts", async () => {
+    // Killed after step.ended of registrar: its step.artifacts is missing, and the restart re-publishes repoBootstrap.
+    const op = await afterCrash(
+      "cut-end",
+      [step("registrar", true)],
+      [["op.bootstrap"], ["op.status"], ["op.status"], ["step.started", "registrar"], ["step.ended", "registrar"]],
+    );
+    const events = await terminalEvents(op.id);
+    expect(named(events)).toEqual(CREATE);
+    expect(events.map((e) => e.payload.sequence)).toEqual(events.map((_, i) => i + 1));
+  });
+
+  it("emits the step.started a crash cut off between the step's start CAS and its events", async () => {
+    // Killed right after the op record said registrar started: op.status running is out, step.started is not.
+    const op = await afterCrash(
+      "cut-start",
+      [step("registrar", false)],
+      [["op.bootstrap"], ["op.status"], ["op.status"]],
+    );
+    const events = await terminalEvents(op.id);
+    expect(named(events)).toEqual(CREATE);
+    expect(events.map((e) => e.payload.sequence)).toEqual(events.map((_, i) => i + 1));
   });
 });
