@@ -1,17 +1,40 @@
-import type { OpEventStore, StoredOpEvent } from "../store/index.js";
+import type { OpEvent, OpEventStore, StoredOpEvent } from "../store/index.js";
+import { nowIso } from "../../workers/shared/ids.js";
+
+/** One SSE frame (SPEC §5.1): `id:` for recorded events only, one-line JSON data, blank line. */
+export function sseFrame(name: string, payload: OpEvent, id?: number): Buffer {
+  return Buffer.from(`${id !== undefined ? `id: ${id}\n` : ""}event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`);
+}
 
 /**
- * One shared reader per op with open SSE streams: each stored event is read from PAAS_EVENTS once and handed
- * to every stream of that op, instead of once per client (2,000 clients on one op cost one read per event).
- * Events arrive in stream order; a feed is dropped with its last stream.
+ * The heartbeat payload (SPEC §5.3): a copy of the last payload sent on the connection with `event_id:"heartbeat"`,
+ * the last real sequence sent, `message:"stream heartbeat"`, `at` = now, and the step details removed.
+ */
+export function heartbeatPayload(last: OpEvent, lastSeq: number, at: string): OpEvent {
+  const { worker: _w, step_index: _s, duration_ms: _d, artifacts: _a, cached: _c, completed: _x, ...rest } = last;
+  return { ...rest, event_id: "heartbeat", sequence: lastSeq, message: "stream heartbeat", at };
+}
+
+/**
+ * One shared reader per op with open SSE streams: each stored event is read from PAAS_EVENTS once, encoded as an SSE
+ * frame once, and handed to every stream of that op (2,000 clients on one op cost one read and one encoding per
+ * event). Heartbeats come from one timer per feed, each distinct heartbeat frame encoded once per tick. Events
+ * arrive in stream order; a feed is dropped with its last stream.
  */
 export class OpEventFeed {
   readonly events: StoredOpEvent[] = [];
+  /** `frames[i]` is the SSE frame of `events[i]`, with its `id:` line. */
+  readonly frames: Buffer[] = [];
   private cursor = 1;
   private refs = 0;
   private running: Promise<void> | null = null;
   private again = false;
   private readonly listeners = new Set<() => void>();
+  private readonly tickers = new Set<() => void>();
+  private timer: NodeJS.Timeout | undefined;
+  // This tick's heartbeat frames by the payload they copy (streams that sent the same event share one).
+  private beats = new Map<OpEvent, Buffer>();
+  private beatAt = "";
   private readonly unsubscribe: () => void;
   /** Resolves after the first read of the op's retained events. */
   readonly ready: Promise<void>;
@@ -45,6 +68,7 @@ export class OpEventFeed {
           ) {
             this.cursor = e.streamSeq + 1;
             this.events.push(e);
+            this.frames.push(sseFrame(e.name, e.payload, e.payload.sequence));
             added = true;
           }
           if (added) for (const l of [...this.listeners]) l();
@@ -62,6 +86,37 @@ export class OpEventFeed {
     return () => this.listeners.delete(fn);
   }
 
+  /** Call `fn` every `everyMs` (one timer for all streams of the feed); returns the unsubscribe function. */
+  onTick(everyMs: number, fn: () => void): () => void {
+    this.tickers.add(fn);
+    this.timer ??= setInterval(() => this.tick(), everyMs);
+    return () => {
+      this.tickers.delete(fn);
+      if (this.tickers.size === 0 && this.timer) {
+        clearInterval(this.timer);
+        this.timer = undefined;
+      }
+    };
+  }
+
+  private tick(): void {
+    this.beats = new Map();
+    this.beatAt = nowIso();
+    for (const fn of [...this.tickers]) fn();
+  }
+
+  /** The heartbeat frame for a stream whose last payload sent was `last` (call from a tick). */
+  heartbeatFrame(last: OpEvent, lastSeq: number): Buffer {
+    const at = this.beatAt || nowIso();
+    if (lastSeq !== last.sequence) return sseFrame("op.heartbeat", heartbeatPayload(last, lastSeq, at));
+    let f = this.beats.get(last);
+    if (!f) {
+      f = sseFrame("op.heartbeat", heartbeatPayload(last, lastSeq, at));
+      this.beats.set(last, f);
+    }
+    return f;
+  }
+
   retain(): void {
     this.refs++;
   }
@@ -69,6 +124,8 @@ export class OpEventFeed {
   release(): void {
     if (--this.refs > 0) return;
     this.unsubscribe();
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
     this.onEmpty();
   }
 }

@@ -1,9 +1,12 @@
+import type { ServerResponse } from "node:http";
 import type { Context } from "hono";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { AppEnv } from "../http/index.js";
 import { TERMINAL_EVENTS, type OpEvent, type StoredOp } from "../store/index.js";
 import { STEP_ORDER, hintFor, progressPercent } from "../engine/index.js";
-import { nowIso, ZERO_TIME } from "../../workers/shared/ids.js";
+import { ZERO_TIME } from "../../workers/shared/ids.js";
 import type { ApiDeps } from "./deps.js";
+import { sseFrame, type OpEventFeed } from "./op-event-hub.js";
 
 const SSE_HEADERS = {
   "Content-Type": "text/event-stream",
@@ -58,32 +61,102 @@ export function snapshotPayload(op: StoredOp, lastSequence: number): OpEvent {
   return p;
 }
 
-function frame(name: string, payload: OpEvent, id?: number): string {
-  return `${id !== undefined ? `id: ${id}\n` : ""}event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`;
-}
+/** A stream that cannot take a heartbeat this many ticks in a row is cut (it resumes with `Last-Event-ID`). */
+const MAX_BLOCKED_TICKS = 3;
+const RETRY_FRAME = Buffer.from("retry: 2000\n\n");
+// @hono/node-server's marker for "the handler wrote the response itself" (a Response built after the adapter has
+// replaced the global one would take its cached-response path and be written a second time). Middleware still sets
+// headers on it afterwards (X-Request-Id); nothing reads them.
+const alreadySent = () => RESPONSE_ALREADY_SENT;
+const ignore = () => {};
 
-function heartbeatOf(last: OpEvent, lastSeq: number): OpEvent {
-  const { worker: _w, step_index: _s, duration_ms: _d, artifacts: _a, cached: _c, completed: _x, ...rest } = last;
-  return { ...rest, event_id: "heartbeat", sequence: lastSeq, message: "stream heartbeat", at: nowIso() };
+/**
+ * One SSE connection, written straight to the Node response: events are taken from the shared feed (frames encoded
+ * once per event) as fast as the client reads — when the socket buffer is full the stream waits for `drain` before it
+ * takes the next one, so a slow client holds at most one frame beyond the socket's buffer, never a queue of its own.
+ */
+class SseStream {
+  private closed = false;
+  private blocked = false;
+  private blockedTicks = 0;
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly feed: OpEventFeed,
+    private index: number,
+    private lastSeq: number,
+    private lastSent: OpEvent,
+    private readonly onClose: () => void,
+  ) {}
+
+  /** Start following the feed: live events, heartbeats, the close of the connection. */
+  follow(heartbeatMs: number): void {
+    this.res.on("close", this.close);
+    this.res.on("drain", this.drained);
+    this.unsubscribe.push(this.feed.onAppend(this.pump), this.feed.onTick(heartbeatMs, this.heartbeat));
+    this.pump();
+  }
+
+  /** Write every feed event not sent yet, until the client's socket is full or the op's terminal event went out. */
+  readonly pump = (): void => {
+    const { events, frames } = this.feed;
+    while (!this.closed && !this.blocked && this.index < events.length) {
+      const i = this.index++;
+      const e = events[i];
+      if (e.payload.sequence <= this.lastSeq) continue;
+      this.lastSent = e.payload;
+      this.lastSeq = e.payload.sequence;
+      if (!this.res.write(frames[i])) this.blocked = true;
+      if (TERMINAL_EVENTS.has(e.name)) this.end();
+    }
+  };
+
+  private readonly drained = (): void => {
+    this.blocked = false;
+    this.blockedTicks = 0;
+    this.pump();
+  };
+
+  private readonly heartbeat = (): void => {
+    if (this.closed) return;
+    if (this.blocked) {
+      // The client has not read for a while: drop it rather than hold the connection (EventSource reconnects).
+      if (++this.blockedTicks >= MAX_BLOCKED_TICKS) this.res.destroy();
+      return;
+    }
+    if (!this.res.write(this.feed.heartbeatFrame(this.lastSent, this.lastSeq))) this.blocked = true;
+  };
+
+  /** End the response (after the terminal event, or at shutdown). */
+  readonly end = (): void => {
+    if (this.closed) return;
+    this.close();
+    this.res.end();
+  };
+
+  private readonly close = (): void => {
+    if (this.closed) return;
+    this.closed = true;
+    for (const u of this.unsubscribe) u();
+    this.res.off("drain", this.drained);
+    this.onClose();
+  };
 }
 
 /**
- * `GET /api/ops/{id}/events` (SPEC §5): replay from the stream after `Last-Event-ID`, or a snapshot, then
- * live events read from the stream at the client's pace; ends after the terminal event.
+ * `GET /api/ops/{id}/events` (SPEC §5): replay from the stream after `Last-Event-ID`, or a snapshot, then live events
+ * from the shared feed at the client's pace, heartbeats between; ends after the terminal event. Writes to the Node
+ * response directly and notices a disconnect from its `close` event.
  */
 export async function streamOpEvents(c: Context<AppEnv>, d: ApiDeps, op: StoredOp): Promise<Response> {
+  const res = c.env?.outgoing;
+  if (!res) throw new Error("SSE streams need the Node HTTP server (c.env.outgoing)");
   const feed = d.eventHub.acquire(op.id);
-  let released = false;
-  const release = () => {
-    if (!released) {
-      released = true;
-      feed.release();
-    }
-  };
   try {
     await feed.ready;
   } catch (err) {
-    release();
+    feed.release();
     throw err;
   }
   const k = resumePoint(c.req.header("last-event-id"), c.req.query("last_event_id"));
@@ -94,94 +167,38 @@ export async function streamOpEvents(c: Context<AppEnv>, d: ApiDeps, op: StoredO
   const terminalOp = op.status === "done" || op.status === "error";
   const terminalSeq = last && TERMINAL_EVENTS.has(last.name) ? last.payload.sequence : undefined;
   if (terminalOp && k !== null && terminalSeq !== undefined && k >= terminalSeq) {
-    release();
+    feed.release();
     return new Response(null, { status: 204, headers: { "X-Request-Id": c.get("requestId") } });
   }
   const o = first?.payload.sequence ?? 0;
   const n = last?.payload.sequence ?? 0;
   const replay = k !== null && first !== null && k >= o - 1 && k <= n;
 
-  const encoder = new TextEncoder();
-  let closed = false;
-  let wake: (() => void) | null = null;
-  const closers: (() => void)[] = [release];
-  const close = () => {
-    if (closed) return;
-    closed = true;
-    for (const f of closers) f();
-    wake?.();
-  };
-
-  const body = new ReadableStream<Uint8Array>({
-    start: (controller) => {
-      const write = (s: string) => {
-        if (closed) return;
-        try {
-          controller.enqueue(encoder.encode(s));
-        } catch {
-          close();
-        }
-      };
-      closers.push(feed.onAppend(() => wake?.()));
-      d.sseStreams.add(close);
-      closers.push(() => d.sseStreams.delete(close));
-      c.req.raw.signal?.addEventListener("abort", close, { once: true });
-
-      void (async () => {
-        let lastSent: OpEvent = snapshotPayload(op, n);
-        let lastSeq: number;
-        // Index into the shared feed: replay starts at its beginning, a snapshot after what it covers.
-        let index: number;
-        write("retry: 2000\n\n");
-        if (replay) {
-          lastSeq = k!;
-          index = 0;
-        } else {
-          lastSeq = n;
-          write(frame("op.bootstrap", lastSent));
-          if (terminalOp && last && terminalSeq !== undefined) {
-            write(frame(last.name, last.payload, last.payload.sequence));
-            close();
-          }
-          index = lastIndex + 1;
-        }
-        if (!closed) {
-          const heartbeat = setInterval(
-            () => write(frame("op.heartbeat", heartbeatOf(lastSent, lastSeq))),
-            d.config.sseHeartbeatMs,
-          );
-          closers.push(() => clearInterval(heartbeat));
-        }
-        try {
-          while (!closed) {
-            while (!closed && index < feed.events.length) {
-              const e = feed.events[index++];
-              if (e.payload.sequence <= lastSeq) continue;
-              write(frame(e.name, e.payload, e.payload.sequence));
-              lastSent = e.payload;
-              lastSeq = e.payload.sequence;
-              if (TERMINAL_EVENTS.has(e.name)) close();
-            }
-            if (closed) break;
-            await new Promise<void>((resolve) => {
-              wake = resolve;
-              if (closed || index < feed.events.length) resolve();
-            });
-            wake = null;
-          }
-        } catch (err) {
-          d.log.warn({ op_id: op.id, err: (err as Error).message }, "sse stream failed");
-        } finally {
-          close();
-          try {
-            controller.close();
-          } catch {
-            /* already closed by the client */
-          }
-        }
-      })();
-    },
-    cancel: () => close(),
+  if (res.destroyed) {
+    // The client left while the feed was read: its close event has already fired.
+    feed.release();
+    return alreadySent();
+  }
+  res.on("error", ignore); // a reset socket: its close event ends the stream
+  res.writeHead(200, { ...SSE_HEADERS, "X-Request-Id": c.get("requestId") });
+  res.write(RETRY_FRAME);
+  const snapshot = snapshotPayload(op, n);
+  if (!replay) {
+    res.write(sseFrame("op.bootstrap", snapshot));
+    if (terminalOp && terminalSeq !== undefined) {
+      res.end(feed.frames[lastIndex]);
+      feed.release();
+      return alreadySent();
+    }
+  }
+  let released = false;
+  const stream = new SseStream(res, feed, replay ? 0 : lastIndex + 1, replay ? k! : n, snapshot, () => {
+    if (released) return;
+    released = true;
+    d.sseStreams.delete(stream.end);
+    feed.release();
   });
-  return new Response(body, { status: 200, headers: { ...SSE_HEADERS, "X-Request-Id": c.get("requestId") } });
+  d.sseStreams.add(stream.end);
+  stream.follow(d.config.sseHeartbeatMs);
+  return alreadySent();
 }

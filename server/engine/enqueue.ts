@@ -148,6 +148,7 @@ export class Enqueuer {
   private async start(project: Project, op: StoredOp): Promise<Accepted> {
     await this.stores.ops.addToIndex(project.id, op.id);
     const view = toOperation(op);
+    this.stores.events.expectNew(op.id); // a new op has no events: its first publish needs no tail read
     await emit(this.stores, "op.bootstrap", view, { message: "operation accepted and queued" });
     await emit(this.stores, "op.status", view, { message: "queued" });
     this.observer.opStatus?.(op);

@@ -1,4 +1,4 @@
-import type { Stores, StoredOp, OpEventName, Operation } from "../store/index.js";
+import type { Stores, StoredOp, OpEventName, Operation, PublishOptions } from "../store/index.js";
 import { RevisionConflictError, toOperation } from "../store/index.js";
 import { basePayload, hintFor, type EventBody } from "./payloads.js";
 import { nowIso } from "../../workers/shared/ids.js";
@@ -24,8 +24,9 @@ export async function emit(
   name: OpEventName,
   op: Operation,
   extra: Partial<EventBody> = {},
+  opts?: PublishOptions,
 ): Promise<void> {
-  await stores.events.publish(name, { ...basePayload(op), ...extra });
+  await stores.events.publish(name, { ...basePayload(op), ...extra }, opts);
 }
 
 /** The terminal events of an op that reached done or error (SPEC §5.3). */

@@ -8,8 +8,8 @@ import {
   type JsMsg,
 } from "@nats-io/jetstream";
 import { STREAMS } from "../broker/index.js";
-import type { Operation, OpEventName, Stores, StoredOp, OpStep } from "../store/index.js";
-import { toOperation } from "../store/index.js";
+import type { Operation, OpEventName, Stores, StoredOp, OpStep, StoredOpEvent } from "../store/index.js";
+import { EventTailMovedError, toOperation } from "../store/index.js";
 import {
   StepError,
   type BuildContextServer,
@@ -200,7 +200,15 @@ export class StepRunner {
       return { ack: true };
     }
 
-    if (!existing) op = await this.startStep(op, idx, worker);
+    if (!existing) {
+      // After a restart this step's work is re-published as soon as the previous step is recorded as ended, even
+      // when the crash cut that step's end events short: complete them before this step reports anything.
+      if (idx > 0 && op.steps[idx - 1].ended_at !== ZERO_TIME) await this.emitStepEnd(op, idx - 1);
+      op = await this.startStep(op, idx, worker);
+    } else {
+      // Re-running a started step: a crash between startStep's CAS and its events leaves them missing.
+      await this.emitStepStart(op, idx, worker);
+    }
 
     if (this.o.stepDelayMs > 0) await abortableSleep(this.o.stepDelayMs, signal);
     if (signal.aborted) return { nakDelayMs: 0 };
@@ -298,6 +306,25 @@ export class StepRunner {
     return next;
   }
 
+  /** Emit what is missing of a started step's first events (`op.status` running for the first step, `step.started`). */
+  private async emitStepStart(op: StoredOp, idx: number, worker: Worker): Promise<void> {
+    const view = toOperation(op);
+    const planned: PlannedEvent[] = [];
+    if (idx === 0) planned.push({ name: "op.status", fields: { message: "operation started" }, view });
+    planned.push({
+      name: "step.started",
+      fields: { worker: worker.name, step_index: idx + 1, message: op.steps[idx].message },
+      view,
+    });
+    await this.emitMissing(op.id, planned, (stored) => {
+      if (!stored) return 0;
+      // Any event of this step (or a later one) follows its step.started.
+      if ((stored.payload.step_index ?? 0) >= idx + 1) return planned.length;
+      if (idx === 0 && stored.name === "op.status" && stored.payload.status === "running") return 1;
+      return 0;
+    });
+  }
+
   private async completeStep(
     op: StoredOp,
     idx: number,
@@ -323,6 +350,22 @@ export class StepRunner {
    * again after a crash or a failed publish: events already stored are not sent twice.
    */
   private async finishStep(after: StoredOp, idx: number, durationMs = 0): Promise<void> {
+    const failed = after.status === "error" && Boolean(after.steps[idx].error);
+    const lastStep = idx === STEP_ORDER[after.kind].length - 1;
+    const settled = await this.emitStepEnd(after, idx, durationMs);
+    if (failed || lastStep) {
+      if (!settled) await settleProject(this.o.stores, after);
+      this.o.observer?.opStatus?.(after);
+    } else {
+      await this.advance(after, idx);
+    }
+  }
+
+  /**
+   * The events of a recorded step end that are not stored yet (the project is settled just before a terminal
+   * event); returns whether it settled the project.
+   */
+  private async emitStepEnd(after: StoredOp, idx: number, durationMs = 0): Promise<boolean> {
     const stores = this.o.stores;
     const step = after.steps[idx];
     const view = toOperation(after);
@@ -338,7 +381,7 @@ export class StepRunner {
     };
     // Step events carry the running status on success; the op's terminal status follows in its own events.
     const stepView = failed ? view : { ...view, status: "running" as const };
-    const planned: { name: OpEventName; fields: Partial<EventBody>; view: Operation }[] = [];
+    const planned: PlannedEvent[] = [];
     if (failed)
       planned.push({ name: "op.status", fields: { message: "operation status updated", error: after.error }, view });
     planned.push({ name: "step.ended", fields: stepFields, view: stepView });
@@ -354,34 +397,52 @@ export class StepRunner {
       planned.push({ name: "op.status", fields: { message: "operation status updated" }, view });
       planned.push({ name: "op.completed", fields: { message: "operation completed", progress_percent: 100 }, view });
     }
-    // Where did an earlier attempt stop? Events of one op are only published by the handler of its step.
-    const stored = await stores.events.last(after.id);
-    let from = 0;
-    if (stored) {
-      const at = planned.findIndex((p, i) => {
-        if (p.name !== stored.name) return false;
-        if (p.name === "op.status") return stored.payload.status === (i === 0 && failed ? "error" : "done");
-        if (p.name === "step.ended" || p.name === "step.artifacts") return stored.payload.worker === step.worker;
-        return true;
-      });
-      if (at >= 0) from = at + 1;
-      // A later step already reported: this step's events are all out.
-      else if ((stored.payload.step_index ?? 0) > idx + 1) from = planned.length;
-    }
     let settled = false;
-    for (let i = from; i < planned.length; i++) {
-      if (i >= terminalFrom && !settled) {
+    await this.emitMissing(
+      after.id,
+      planned,
+      (stored) => resumeIndex(planned, stored, failed, step.worker, idx),
+      terminalFrom,
+      async () => {
         // Settle the project first, so a client that sees the terminal event reads the final project state.
+        if (settled) return;
         await settleProject(stores, after);
         settled = true;
+      },
+    );
+    return settled;
+  }
+
+  /**
+   * Publish `planned[from…]`, where `from = decide(the op's last stored event)`. Events of one op are only published
+   * by the handler of its step, so the last event tells where an earlier attempt stopped. The publisher's in-memory
+   * tail answers without a round trip when this process published it; the first event is then published on
+   * condition that the tail is still there, so when another writer appended meanwhile (a redelivery elsewhere) the
+   * decision is made again from the stream. `beforeTerminal` runs before the first event at `terminalFrom` or later.
+   */
+  private async emitMissing(
+    opId: string,
+    planned: PlannedEvent[],
+    decide: (stored: StoredOpEvent | null) => number,
+    terminalFrom = planned.length,
+    beforeTerminal?: () => Promise<void>,
+  ): Promise<void> {
+    const events = this.o.stores.events;
+    let stored = await events.cachedLast(opId);
+    if (stored === undefined) stored = await events.last(opId);
+    for (let attempt = 0; ; attempt++) {
+      const from = decide(stored);
+      try {
+        for (let i = from; i < planned.length; i++) {
+          if (i >= terminalFrom) await beforeTerminal?.();
+          const opts = i === from ? { ifLastStreamSeq: stored?.streamSeq ?? 0 } : undefined;
+          await emit(this.o.stores, planned[i].name, planned[i].view, planned[i].fields, opts);
+        }
+        return;
+      } catch (err) {
+        if (!(err instanceof EventTailMovedError) || attempt >= 10) throw err;
+        stored = await events.last(opId);
       }
-      await emit(stores, planned[i].name, planned[i].view, planned[i].fields);
-    }
-    if (failed || lastStep) {
-      if (!settled) await settleProject(stores, after);
-      this.o.observer?.opStatus?.(after);
-    } else {
-      await this.advance(after, idx);
     }
   }
 
@@ -436,6 +497,29 @@ export class StepRunner {
       }
     }
   }
+}
+
+type PlannedEvent = { name: OpEventName; fields: Partial<EventBody>; view: Operation };
+
+/** The first of a step end's planned events that is not stored yet, judged from the op's last stored event. */
+function resumeIndex(
+  planned: PlannedEvent[],
+  stored: StoredOpEvent | null,
+  failed: boolean,
+  worker: string,
+  idx: number,
+): number {
+  if (!stored) return 0;
+  const at = planned.findIndex((p, i) => {
+    if (p.name !== stored.name) return false;
+    if (p.name === "op.status") return stored.payload.status === (i === 0 && failed ? "error" : "done");
+    if (p.name === "step.ended" || p.name === "step.artifacts") return stored.payload.worker === worker;
+    return true;
+  });
+  if (at >= 0) return at + 1;
+  // A later step already reported: this step's events are all out.
+  if ((stored.payload.step_index ?? 0) > idx + 1) return planned.length;
+  return 0;
 }
 
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {

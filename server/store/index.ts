@@ -11,7 +11,8 @@ import { JetStreamPublisher } from "./js-publisher.js";
 
 export { ProjectStore } from "./projects.js";
 export { OpStore } from "./ops.js";
-export { OpEventStore, TERMINAL_EVENTS, eventSubject } from "./op-events.js";
+export { OpEventStore, EventTailMovedError, TERMINAL_EVENTS, eventSubject } from "./op-events.js";
+export type { OpEventCounters, PublishOptions } from "./op-events.js";
 export { ReleaseStore, normalizeRelease } from "./releases.js";
 export { WebhookSecrets } from "./secrets.js";
 export { CommitStore, DeliveryStore, commitKey } from "./commits.js";

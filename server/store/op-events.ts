@@ -22,13 +22,52 @@ function isWrongLastSequence(err: unknown): boolean {
   return /wrong last sequence|10071/i.test((err as Error)?.message ?? "");
 }
 
+/** A conditional publish found another last event than the one it was told to follow. */
+export class EventTailMovedError extends Error {
+  constructor(
+    readonly opId: string,
+    readonly expectedStreamSeq: number,
+  ) {
+    super(`op ${opId}: its last event is no longer at stream sequence ${expectedStreamSeq}`);
+    this.name = "EventTailMovedError";
+  }
+}
+
+export interface PublishOptions {
+  /**
+   * Publish only when the op's last stored event is at this stream sequence (0: the op has none); otherwise
+   * reject with `EventTailMovedError` and publish nothing. For callers that decided what to publish from a tail.
+   */
+  ifLastStreamSeq?: number;
+}
+
+/** What publishing cost, for tests and diagnosis (monotonic counters). */
+export interface OpEventCounters {
+  /** Events stored. */
+  published: number;
+  /** Publishes the server refused because another writer had appended (each costs a re-read and a retry). */
+  conflicts: number;
+  /** Reads of an op's last event from the stream: by `publish` when its tail was unknown, and by `last()`. */
+  tailReads: number;
+}
+
+const MAX_TAILS = 10_000;
+
 /**
- * Op events in PAAS_EVENTS (SPEC §5, DESIGN §2). Each event gets the next per-op sequence; the publish
- * carries expected-last-subject-sequence so two publishers can never assign the same number.
+ * Op events in PAAS_EVENTS (SPEC §5, DESIGN §2). Each event gets the next per-op sequence; the publish carries
+ * expected-last-subject-sequence so two publishers can never assign the same number.
+ *
+ * Publishes of one op from this process run one after another (a per-op promise chain), each expecting the tail
+ * the previous one left, so concurrent `emit`s cost one round trip each instead of colliding and retrying. The
+ * in-memory tail is only a cache: after a restart it is empty (the first publish reads the stream), and when
+ * another writer appended, the server refuses the publish and it re-reads the tail and retries.
  */
 export class OpEventStore {
-  // Last (stream seq, per-op seq) this process published per op: saves a lookup per publish.
-  private readonly tail = new Map<string, { streamSeq: number; sequence: number }>();
+  // Last event this process published per op (null: the op is known to have none); oldest first, bounded.
+  private readonly tails = new Map<string, StoredOpEvent | null>();
+  // The end of each op's publish chain; removed when the chain drains.
+  private readonly chains = new Map<string, Promise<void>>();
+  readonly counters: OpEventCounters = { published: 0, conflicts: 0, tailReads: 0 };
 
   constructor(
     private readonly nc: NatsConnection,
@@ -37,40 +76,98 @@ export class OpEventStore {
   ) {}
 
   /** Publish one event; fills `sequence` and `event_id` and returns the stored payload. */
-  async publish(name: OpEventName, payload: Omit<OpEvent, "sequence" | "event_id">): Promise<OpEvent> {
-    const subject = eventSubject(payload.op_id);
+  publish(
+    name: OpEventName,
+    payload: Omit<OpEvent, "sequence" | "event_id">,
+    opts: PublishOptions = {},
+  ): Promise<OpEvent> {
+    const opId = payload.op_id;
+    const result = this.afterPending(opId).then(() => this.publishNow(name, payload, opts));
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.chains.set(opId, settled);
+    void settled.then(() => {
+      if (this.chains.get(opId) === settled) this.chains.delete(opId);
+    });
+    return result;
+  }
+
+  private afterPending(opId: string): Promise<void> {
+    return this.chains.get(opId) ?? Promise.resolve();
+  }
+
+  private async publishNow(
+    name: OpEventName,
+    payload: Omit<OpEvent, "sequence" | "event_id">,
+    opts: PublishOptions,
+  ): Promise<OpEvent> {
+    const opId = payload.op_id;
+    const subject = eventSubject(opId);
     for (let attempt = 0; attempt < 20; attempt++) {
-      let last = this.tail.get(payload.op_id);
-      if (!last) {
-        const stored = await this.last(payload.op_id);
-        last = stored
-          ? { streamSeq: stored.streamSeq, sequence: stored.payload.sequence }
-          : { streamSeq: 0, sequence: 0 };
-      }
-      const sequence = last.sequence + 1;
+      let last = this.tails.get(opId);
+      if (last === undefined) last = await this.readLast(opId);
+      const lastStreamSeq = last?.streamSeq ?? 0;
+      if (opts.ifLastStreamSeq !== undefined && opts.ifLastStreamSeq !== lastStreamSeq)
+        throw new EventTailMovedError(opId, opts.ifLastStreamSeq);
+      const sequence = (last?.payload.sequence ?? 0) + 1;
       const body: OpEvent = { ...payload, event_id: String(sequence), sequence } as OpEvent;
       const h = headers();
       h.set("Paas-Event", name);
       try {
         const ack = await this.js.publish(subject, JSON.stringify(body), {
           headers: h,
-          expect: { lastSubjectSequence: last.streamSeq },
+          expect: { lastSubjectSequence: lastStreamSeq },
         });
-        this.tail.set(payload.op_id, { streamSeq: ack.seq, sequence });
-        if (this.tail.size > 10_000) this.tail.delete(this.tail.keys().next().value as string);
+        this.counters.published++;
+        this.remember(opId, TERMINAL_EVENTS.has(name) ? undefined : { name, streamSeq: ack.seq, payload: body });
         return body;
       } catch (err) {
         if (!isWrongLastSequence(err)) throw err;
-        this.tail.delete(payload.op_id); // someone else published: re-read the tail
+        // Another writer appended (or the cache is from before a restart of the stream): re-read the tail.
+        this.counters.conflicts++;
+        this.tails.delete(opId);
       }
     }
-    throw new Error(`could not publish ${name} for op ${payload.op_id}: too many sequence conflicts`);
+    throw new Error(`could not publish ${name} for op ${opId}: too many sequence conflicts`);
   }
 
-  /** The op's last stored event, or null. */
-  async last(opId: string): Promise<StoredOpEvent | null> {
+  /** Keep (or with `undefined`, forget) the op's tail; a terminal event ends the op's publishing. */
+  private remember(opId: string, tail: StoredOpEvent | null | undefined): void {
+    this.tails.delete(opId); // re-insert: the map's order is least recently published first
+    if (tail === undefined) return;
+    this.tails.set(opId, tail);
+    if (this.tails.size > MAX_TAILS) this.tails.delete(this.tails.keys().next().value as string);
+  }
+
+  private async readLast(opId: string): Promise<StoredOpEvent | null> {
+    this.counters.tailReads++;
     const m = await this.jsm.streams.getMessage(STREAMS.events, { last_by_subj: eventSubject(opId) });
     return m ? decode(m) : null;
+  }
+
+  /**
+   * Note an op that was just created and so has no events yet: its first publish skips the tail read (the
+   * server's expected-sequence check still guards it).
+   */
+  expectNew(opId: string): void {
+    if (!this.tails.has(opId)) this.remember(opId, null);
+  }
+
+  /**
+   * The op's last event as this process knows it, once its own pending publishes of the op have settled: null
+   * when it knows there is none, undefined when it does not know (read `last()`). A cache — another writer may
+   * have appended since — so act on it with `publish(…, { ifLastStreamSeq })`.
+   */
+  async cachedLast(opId: string): Promise<StoredOpEvent | null | undefined> {
+    await this.afterPending(opId);
+    return this.tails.get(opId);
+  }
+
+  /** The op's last stored event, or null (read from the stream). */
+  last(opId: string): Promise<StoredOpEvent | null> {
+    return this.readLast(opId);
   }
 
   /** The first stored event at or after stream sequence `fromStreamSeq`, or null. */

@@ -6,9 +6,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { NatsSupervisor, provisionJetStream } from "../../server/broker/index.js";
-import { createStores, type Stores, type StoredOp } from "../../server/store/index.js";
-import { Engine } from "../../server/engine/index.js";
+import { NatsSupervisor, provisionJetStream, type JetStreamHandles } from "../../server/broker/index.js";
+import {
+  createStores,
+  OpEventStore,
+  type OpEventCounters,
+  type Stores,
+  type StoredOp,
+} from "../../server/store/index.js";
+import { Engine, basePayload, currentStep, publishWork, STEP_ORDER } from "../../server/engine/index.js";
+import { newId32, nowIso, ZERO_TIME } from "../../workers/shared/ids.js";
 import { StepError, TransientStepError, type StepContext, type Worker, type WorkerName } from "../../workers/types.js";
 import type { ProjectSpec } from "../../workers/shared/spec-types.js";
 
@@ -25,6 +32,7 @@ const SPEC: ProjectSpec = {
 let dir: string;
 let supervisor: NatsSupervisor;
 let nc: NatsConnection;
+let handles: JetStreamHandles;
 let stores: Stores;
 let engine: Engine;
 
@@ -54,7 +62,7 @@ beforeAll(async () => {
     log: quiet,
   });
   nc = await connect({ servers: await supervisor.start() });
-  const handles = await provisionJetStream(nc, 1);
+  handles = await provisionJetStream(nc, 1);
   stores = createStores(nc, handles);
   engine = new Engine({
     stores,
@@ -101,6 +109,24 @@ async function terminal(opId: string): Promise<StoredOp> {
     void check();
   });
   return (await stores.ops.get(opId))!.value;
+}
+
+/** Every stored event of the op once its terminal event is stored (reads with next_by_subj, not `last()`). */
+async function terminalEvents(opId: string) {
+  return new Promise<Awaited<ReturnType<Stores["events"]["all"]>>>((resolve, reject) => {
+    let done = false;
+    const check = async () => {
+      const all = await stores.events.all(opId);
+      const last = all[all.length - 1];
+      if (!done && last && (last.name === "op.completed" || last.name === "op.failed")) {
+        done = true;
+        sub.unsubscribe();
+        resolve(all);
+      }
+    };
+    const sub = stores.events.watch(opId, () => void check().catch(reject));
+    void check().catch(reject);
+  });
 }
 
 describe("operation engine on a real broker", () => {
@@ -180,5 +206,133 @@ describe("operation engine on a real broker", () => {
     const ops = await Promise.all(["par-a", "par-b", "par-c"].map((p) => engine.enqueuer.create(p, SPEC, input)));
     const results = await Promise.all(ops.map((o) => terminal(o.op.id)));
     expect(results.map((r) => r.status)).toEqual(["done", "done", "done"]);
+  });
+  it("publishes a step's concurrent progress events and the op's step ends without conflicts or tail reads", async () => {
+    behaviour.set("chatty:imageBuilder", async (ctx) => {
+      // Like the BuildKit build: every vertex change is emitted without waiting for the one before.
+      await Promise.all(Array.from({ length: 40 }, (_, i) => ctx.emit({ message: `vertex ${i}` })));
+    });
+    const before: OpEventCounters = { ...stores.events.counters };
+    const { op } = await engine.enqueuer.create("chatty", SPEC, input);
+    const events = await terminalEvents(op.id);
+    // 17 events of a create (SPEC §5.3) + 40 progress events, numbered 1..57 without gap or duplicate.
+    expect(events.map((e) => e.payload.sequence)).toEqual(Array.from({ length: 57 }, (_, i) => i + 1));
+    expect(events.filter((e) => e.name === "step.progress").map((e) => e.payload.message)).toEqual(
+      Array.from({ length: 40 }, (_, i) => `vertex ${i}`),
+    );
+    // One publish per event; the step ends were resumed from the in-memory tail, not read back.
+    const after = stores.events.counters;
+    expect(after.published - before.published).toBe(57);
+    expect(after.conflicts - before.conflicts).toBe(0);
+    expect(after.tailReads - before.tailReads).toBe(0);
+  });
+
+  it("re-reads the stream when another writer appended to the op: no step event is published twice", async () => {
+    const other = new OpEventStore(nc, handles.js, handles.jsm); // its own tail cache, as another process has
+    behaviour.set("foreign:manifestRenderer", async (ctx) => {
+      // Another writer (a redelivery on another replica) already reported this step's end.
+      await other.publish("step.ended", {
+        op_id: ctx.opId,
+        project_id: ctx.projectId,
+        kind: ctx.opKind,
+        status: "running",
+        at: new Date().toISOString(),
+        worker: "manifestRenderer",
+        step_index: 4,
+        total_steps: 4,
+        message: "end manifestRenderer",
+        delivery: {},
+      });
+    });
+    const before = { ...stores.events.counters };
+    const { op } = await engine.enqueuer.create("foreign", SPEC, input);
+    const events = await terminalEvents(op.id);
+    expect(events.map((e) => e.payload.sequence)).toEqual(events.map((_, i) => i + 1));
+    expect(events.filter((e) => e.name === "step.ended" && e.payload.worker === "manifestRenderer")).toHaveLength(1);
+    expect(events.slice(-4).map((e) => e.name)).toEqual(["step.ended", "step.artifacts", "op.status", "op.completed"]);
+    // The runner's cached tail was refused once by the server, then it resumed from what the stream holds.
+    expect(stores.events.counters.conflicts - before.conflicts).toBe(1);
+  });
+  /**
+   * The state a kill -9 leaves: the op record holds `steps`, the stream the events `names` (published by the dead
+   * process, here through a store of its own). Then the restart's re-publish of the op's current step.
+   */
+  async function afterCrash(projectId: string, steps: StoredOp["steps"], names: [string, WorkerName?][]) {
+    const now = nowIso();
+    const op: StoredOp = {
+      id: newId32(),
+      kind: "create",
+      project_id: projectId,
+      requested: now,
+      finished: ZERO_TIME,
+      status: "running",
+      steps,
+      input,
+    };
+    await stores.ops.create(op);
+    await stores.projects.create({
+      id: projectId,
+      created_at: now,
+      updated_at: now,
+      spec: SPEC,
+      status: { phase: "Reconciling", updated_at: now, last_op_id: op.id, last_op_kind: "create", message: "queued" },
+    });
+    const dead = new OpEventStore(nc, handles.js, handles.jsm);
+    for (const [i, [name, worker]] of names.entries()) {
+      const queued = i < 2; // op.bootstrap and the first op.status
+      await dead.publish(name as "op.status", {
+        ...basePayload({ ...op, steps: [] }, queued ? "queued" : "running"),
+        ...(worker ? { worker, step_index: STEP_ORDER.create.indexOf(worker) + 1 } : {}),
+        message: name,
+      });
+    }
+    await publishWork(handles.js, op, currentStep(op)!);
+    return op;
+  }
+
+  const step = (worker: WorkerName, ended: boolean) => ({
+    worker,
+    started_at: nowIso(),
+    ended_at: ended ? nowIso() : ZERO_TIME,
+    message: ended ? `end ${worker}` : `start ${worker}`,
+    ...(ended ? { artifacts: [`${worker}.txt`] } : {}),
+  });
+  const CREATE = [
+    "op.bootstrap",
+    "op.status",
+    "op.status",
+    ...(["registrar", "repoBootstrap", "imageBuilder", "manifestRenderer"] as const).flatMap((w) => [
+      `step.started ${w}`,
+      `step.ended ${w}`,
+      `step.artifacts ${w}`,
+    ]),
+    "op.status",
+    "op.completed",
+  ];
+  const named = (events: Awaited<ReturnType<typeof terminalEvents>>) =>
+    events.map((e) => (e.payload.worker ? `${e.name} ${e.payload.worker}` : e.name));
+
+  it("completes a step's end events cut short by a crash before the next step (re-published at restart) starts", async () => {
+    // Killed after step.ended of registrar: its step.artifacts is missing, and the restart re-publishes repoBootstrap.
+    const op = await afterCrash(
+      "cut-end",
+      [step("registrar", true)],
+      [["op.bootstrap"], ["op.status"], ["op.status"], ["step.started", "registrar"], ["step.ended", "registrar"]],
+    );
+    const events = await terminalEvents(op.id);
+    expect(named(events)).toEqual(CREATE);
+    expect(events.map((e) => e.payload.sequence)).toEqual(events.map((_, i) => i + 1));
+  });
+
+  it("emits the step.started a crash cut off between the step's start CAS and its events", async () => {
+    // Killed right after the op record said registrar started: op.status running is out, step.started is not.
+    const op = await afterCrash(
+      "cut-start",
+      [step("registrar", false)],
+      [["op.bootstrap"], ["op.status"], ["op.status"]],
+    );
+    const events = await terminalEvents(op.id);
+    expect(named(events)).toEqual(CREATE);
+    expect(events.map((e) => e.payload.sequence)).toEqual(events.map((_, i) => i + 1));
   });
 });

@@ -10,20 +10,21 @@ interface TreeFile {
   symlink?: string;
 }
 
-async function walkTree(dir: string, oid: string, prefix: string, out: TreeFile[]): Promise<void> {
+/** The files under a tree, depth first in tree order; blobs and subtrees are read concurrently. */
+async function walkTree(dir: string, oid: string, prefix: string): Promise<TreeFile[]> {
   const { tree } = await git.readTree({ fs, dir, oid });
-  for (const e of tree) {
-    const path = prefix ? `${prefix}/${e.path}` : e.path;
-    if (e.type === "tree") await walkTree(dir, e.oid, path, out);
-    else if (e.type === "commit")
-      continue; // submodules are not part of the context
-    else {
+  const parts = await Promise.all(
+    tree.map(async (e): Promise<TreeFile[]> => {
+      const path = prefix ? `${prefix}/${e.path}` : e.path;
+      if (e.type === "tree") return walkTree(dir, e.oid, path);
+      if (e.type === "commit") return []; // submodules are not part of the context
       const { blob } = await git.readBlob({ fs, dir, oid: e.oid });
       if (e.mode === "120000")
-        out.push({ path, mode: 0o777, content: new Uint8Array(), symlink: Buffer.from(blob).toString("utf8") });
-      else out.push({ path, mode: e.mode === "100755" ? 0o755 : 0o644, content: blob });
-    }
-  }
+        return [{ path, mode: 0o777, content: new Uint8Array(), symlink: Buffer.from(blob).toString("utf8") }];
+      return [{ path, mode: e.mode === "100755" ? 0o755 : 0o644, content: blob }];
+    }),
+  );
+  return parts.flat();
 }
 
 /**
@@ -35,8 +36,7 @@ export async function buildContextTar(repo: string, commit: string, generatedDoc
   return withGitTimeout("build context", async () => {
     const { commit: c } = await git.readCommit({ fs, dir: repo, oid: commit });
     const mtime = new Date(c.committer.timestamp * 1000);
-    const files: TreeFile[] = [];
-    await walkTree(repo, c.tree, "", files);
+    const files = await walkTree(repo, c.tree, "");
     if (!files.some((f) => f.path === "Dockerfile")) {
       files.push({ path: "Dockerfile", mode: 0o644, content: Buffer.from(generatedDockerfile) });
     }

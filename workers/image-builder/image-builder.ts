@@ -87,12 +87,23 @@ async function build(ctx: StepContext): Promise<StepResult> {
   const repo = join(ctx.projectDir, "repos", "source");
   const commit = await sourceCommit(ctx, repo);
   const generated = generateDockerfile(ctx.spec, ctx.settings.buildBaseImage);
+  // BuildKit mode: tar the commit's tree while its Dockerfile is read and written (all three only read the repo).
+  const tar =
+    mode.effective === "buildkit" && !mode.policyError && commit ? buildContextTar(repo, commit, generated) : undefined;
+  tar?.catch(() => undefined); // awaited by buildWithBuildkit; dropped when a step before it fails
   const fromRepo = await repoDockerfile(repo, commit);
   await writeFileAtomic(join(ctx.projectDir, files.dockerfile), fromRepo ?? generated);
   if (mode.policyError) throw new StepError(mode.policyError, { artifacts: [files.dockerfile] });
   const ref = imageRefFor(ctx.spec.name, ctx.opId);
   if (mode.effective === "buildkit") {
-    return buildWithBuildkit(ctx, { repo, commit, ref, generated, dockerfileSource: fromRepo ? "repo" : "generated" });
+    return buildWithBuildkit(ctx, {
+      repo,
+      commit,
+      ref,
+      generated,
+      dockerfileSource: fromRepo ? "repo" : "generated",
+      tar,
+    });
   }
   await writeFileAtomic(
     join(ctx.projectDir, files.publish),
@@ -111,7 +122,15 @@ async function build(ctx: StepContext): Promise<StepResult> {
  */
 async function buildWithBuildkit(
   ctx: StepContext,
-  b: { repo: string; commit: string; ref: string; generated: string; dockerfileSource: "repo" | "generated" },
+  b: {
+    repo: string;
+    commit: string;
+    ref: string;
+    generated: string;
+    dockerfileSource: "repo" | "generated";
+    /** The context tar when the caller started it already. */
+    tar?: Promise<Uint8Array>;
+  },
 ): Promise<StepResult> {
   const mode = ctx.settings.builder;
   const addr = mode.buildkitAddr ?? "";
@@ -132,40 +151,48 @@ async function buildWithBuildkit(
     buildkit_addr: addr,
     buildkit_exporter: exporter,
   };
-  const finish = async (status: "ok" | "failed", image: string, failure?: string) => {
+  // The build files are independent of each other (each written atomically): write them concurrently.
+  const finish = (status: "ok" | "failed", image: string, failure?: string) => {
     const completedAt = nowIso();
+    const durationMs = Date.now() - t0;
     const digest = imageDigestOf(image);
-    await writeFileAtomic(join(ctx.projectDir, files.log), logLines.length ? `${logLines.join("\n")}\n` : "");
-    await writeFileAtomic(
-      join(ctx.projectDir, files.metadata),
-      jsonFile({
-        ...base,
-        image,
-        ...(digest ? { image_digest: digest } : {}),
-        status,
-        ...(failure ? { failure } : {}),
-        completed_at: completedAt,
-        duration_ms: Date.now() - t0,
-        ...builderModeFields(mode),
-      }),
-    );
-    await writeFileAtomic(
-      join(ctx.projectDir, files.summary),
-      status === "ok"
-        ? `status=ok image=${image} duration_ms=${Date.now() - t0}\n`
-        : `status=failed error=${failure}\n`,
-    );
+    const out: [string, string][] = [
+      [files.log, logLines.length ? `${logLines.join("\n")}\n` : ""],
+      [
+        files.metadata,
+        jsonFile({
+          ...base,
+          image,
+          ...(digest ? { image_digest: digest } : {}),
+          status,
+          ...(failure ? { failure } : {}),
+          completed_at: completedAt,
+          duration_ms: durationMs,
+          ...builderModeFields(mode),
+        }),
+      ],
+      [
+        files.summary,
+        status === "ok" ? `status=ok image=${image} duration_ms=${durationMs}\n` : `status=failed error=${failure}\n`,
+      ],
+    ];
+    return Promise.all(out.map(([path, text]) => writeFileAtomic(join(ctx.projectDir, path), text)));
   };
   const failedArtifacts = [files.dockerfile, files.summary, files.metadata, files.log];
 
   let served: { url: string; revoke(): void } | undefined;
+  let contextUrl: Promise<string> | undefined;
   try {
     if (!b.commit) throw new StepError("source repo has no commit on main to build");
-    const tar = await buildContextTar(b.repo, b.commit, b.generated);
-    served = ctx.buildContexts.serve(tar);
+    // The context tar is finished and served while runBuild connects to the daemon.
+    contextUrl = (async () => {
+      const tar = await (b.tar ?? buildContextTar(b.repo, b.commit, b.generated));
+      served = ctx.buildContexts.serve(tar);
+      return served.url;
+    })();
     const result = await runBuild({
       addr,
-      contextUrl: served.url,
+      contextUrl,
       imageName: b.ref,
       exporter,
       timeoutMs: ctx.settings.buildTimeoutMs,
@@ -182,20 +209,20 @@ async function buildWithBuildkit(
       },
       onLog: (line) => logLines.push(line),
     });
-    await Promise.all(progress);
     const image = result.digest ? `${b.ref}@${result.digest}` : b.ref;
-    await finish("ok", image);
-    await writeFileAtomic(
-      join(ctx.projectDir, files.publish),
-      jsonFile(
-        publishRecord(ctx, image, b.commit, {
-          builder_backend: "buildkit",
-          buildkit_addr: addr,
-          buildkit_exporter: exporter,
-        }),
-      ),
-    );
-    await writeFileAtomic(join(ctx.projectDir, files.image), `${image}\n`);
+    const publish = publishRecord(ctx, image, b.commit, {
+      builder_backend: "buildkit",
+      buildkit_addr: addr,
+      buildkit_exporter: exporter,
+    });
+    // The progress events drain while the build files are written; image.txt and the publish record (what later
+    // steps take as the latest build) only once both succeeded.
+    for (const r of await Promise.allSettled([Promise.all(progress), finish("ok", image)]))
+      if (r.status === "rejected") throw r.reason;
+    await Promise.all([
+      writeFileAtomic(join(ctx.projectDir, files.publish), jsonFile(publish)),
+      writeFileAtomic(join(ctx.projectDir, files.image), `${image}\n`),
+    ]);
     return {
       message: "container image built and published to local daemon",
       artifacts: [...failedArtifacts, files.image, files.publish],
@@ -211,6 +238,8 @@ async function buildWithBuildkit(
     const transient = err instanceof StepError ? err.transient : false;
     throw new StepError(message, { transient, cause: err, artifacts: failedArtifacts });
   } finally {
+    // runBuild may have given up before the context was ready: revoke its URL once it exists.
+    await contextUrl?.catch(() => undefined);
     served?.revoke();
   }
 }

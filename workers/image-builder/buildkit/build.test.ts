@@ -135,6 +135,32 @@ describe("runBuild against an in-test daemon", () => {
     expect(logs).toEqual(["line one", "line two", "warning: deprecated thing", "no newline"]);
   });
 
+  it("connects while the caller is still building the context, then solves with its URL", async () => {
+    let connected!: () => void;
+    const sawConnection = new Promise<void>((r) => (connected = r));
+    daemon = await startFakeDaemon({
+      onConnection: () => connected(),
+      handlers: {
+        Status: statusHandler([], Promise.resolve()),
+        Solve: (c) => reply(c.stream, [encodeSolveResponse({ exporterResponse: {} })]),
+      },
+    });
+    // The context is only ready once the daemon saw the connection: a runBuild that waited for it would hang.
+    const contextUrl = sawConnection.then(() => "http://127.0.0.1:9/_build/context/late.tar");
+    await runBuild({ addr: daemon.addr, contextUrl, imageName: "local/a:b", timeoutMs: 10_000 });
+    const solve = decodeSolveRequest(daemon.calls.find((c) => c.method === "Solve")!.request);
+    expect(solve.frontendAttrs?.context).toBe("http://127.0.0.1:9/_build/context/late.tar");
+  });
+
+  it("throws a failed context as it is and sends no Solve", async () => {
+    daemon = await startFakeDaemon({ handlers: {} });
+    const failure = new StepError("build context: tree unreadable");
+    await expect(
+      runBuild({ addr: daemon.addr, contextUrl: Promise.reject(failure), imageName: "local/a:b", timeoutMs: 5000 }),
+    ).rejects.toBe(failure);
+    expect(daemon.calls).toEqual([]);
+  });
+
   it("defaults to the moby exporter over docker-unix://", async () => {
     daemon = await startFakeDaemon({
       mode: "docker-unix",

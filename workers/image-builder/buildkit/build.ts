@@ -18,8 +18,11 @@ export interface VertexEvent {
 
 export interface RunBuildOptions {
   addr: string;
-  /** HTTP(S) URL of the build context tar. */
-  contextUrl: string;
+  /**
+   * HTTP(S) URL of the build context tar. A promise lets the caller build the context while the client connects;
+   * its rejection is thrown as it is (before a connect failure).
+   */
+  contextUrl: string | Promise<string>;
   /** Exporter `name` attr, e.g. `local/<safeName>:<short12(opId)>`. */
   imageName: string;
   /** Default: `moby` for `docker-unix://` addresses, `image` otherwise. */
@@ -147,6 +150,8 @@ function waitAtMost(p: Promise<unknown>, ms: number): Promise<void> {
  * UNAVAILABLE are transient (`TransientStepError`); build errors are permanent.
  */
 export async function runBuild(opts: RunBuildOptions): Promise<RunBuildResult> {
+  // A context still being built may fail after an early return below: that is the caller's to handle, not unhandled.
+  if (typeof opts.contextUrl !== "string") opts.contextUrl.catch(() => undefined);
   let address: BuildkitAddress;
   try {
     address = parseBuildkitAddr(opts.addr);
@@ -195,12 +200,15 @@ export async function runBuild(opts: RunBuildOptions): Promise<RunBuildResult> {
   };
 
   try {
-    try {
-      await client.connect({ signal: ctrl.signal, timeoutMs: Math.min(opts.timeoutMs, 10_000) });
-    } catch (err) {
-      throw classify(err);
-    }
+    // Connect while the caller may still be building the context.
+    const [connected, context] = await Promise.allSettled([
+      client.connect({ signal: ctrl.signal, timeoutMs: Math.min(opts.timeoutMs, 10_000) }),
+      opts.contextUrl,
+    ]);
+    if (context.status === "rejected") throw context.reason;
+    if (connected.status === "rejected") throw classify(connected.reason);
     breaker.recordSuccess();
+    const contextUrl = context.value;
 
     const statusDone = (async () => {
       try {
@@ -216,7 +224,7 @@ export async function runBuild(opts: RunBuildOptions): Promise<RunBuildResult> {
         {
           ref,
           frontend: "dockerfile.v0",
-          frontendAttrs: { context: opts.contextUrl, filename: "Dockerfile" },
+          frontendAttrs: { context: contextUrl, filename: "Dockerfile" },
           exporter,
           exporterAttrs: { name: opts.imageName },
         },

@@ -27,6 +27,8 @@ export interface FakeDaemonOptions {
   mode?: "unix" | "docker-unix" | "docker-unix-leftover";
   /** Status line answered to the upgrade request (default `101 Switching Protocols`). */
   upgradeStatusLine?: string;
+  /** Called when a client connects to the daemon's socket. */
+  onConnection?: () => void;
 }
 
 export interface FakeDaemon {
@@ -164,6 +166,7 @@ export async function startFakeDaemon(opts: FakeDaemonOptions): Promise<FakeDaem
     });
     front.on("close", () => backend.close());
   }
+  if (opts.onConnection) front.on("connection", () => opts.onConnection?.());
   await new Promise<void>((r) => front.listen(socketPath, r));
   return {
     addr: `${mode === "unix" ? "unix" : "docker-unix"}://${socketPath}`,
