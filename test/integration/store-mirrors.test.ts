@@ -1,7 +1,7 @@
 // The in-memory mirrors and background writes of the stores against a real nats-server: the bounded webhook
 // delivery mirror (authoritative misses, eviction with a KV fallback, racing claims), the one-pass start-up load
 // of KV mirrors, and the lean acknowledged JetStream publisher used for request-path writes.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -134,12 +134,20 @@ describe("DeliveryStore", () => {
       const base = store.cache.keys.size;
       for (let i = 0; i < 200; i++) (await store.claim("bound", `d-${i}`))!.record("accepted");
       await store.flush();
+      // The watch echoes every write, and an echo re-adds a key evicted meanwhile: wait until the echoes are all
+      // applied (the watch is ordered, so a later write seen means every earlier one was), then pick the keys.
+      await h.kv.deliveries.put("bound.sentinel", "{}");
+      await vi.waitFor(() => expect(store.cache.keys.has("bound.sentinel")).toBe(true));
       expect(store.cache.keys.size).toBeLessThanOrEqual(50);
       expect(base + 200).toBeGreaterThan(50);
+      const ids = Array.from({ length: 200 }, (_, i) => `d-${i}`);
+      const evicted = ids.find((id) => store.cache.keys.has(`bound.${id}`) !== true);
+      const held = ids.findLast((id) => store.cache.keys.has(`bound.${id}`) === true); // the newest, so not the one evicted next
+      expect(evicted && held).toBeTruthy();
       const before = c.gets();
-      expect(await store.claim("bound", "d-0")).toBeNull(); // evicted, found in the KV
+      expect(await store.claim("bound", evicted!)).toBeNull(); // evicted, found in the KV
       expect(c.gets()).toBe(before + 1);
-      expect(await store.claim("bound", "d-199")).toBeNull(); // still held exactly
+      expect(await store.claim("bound", held!)).toBeNull(); // still held exactly
       expect(c.gets()).toBe(before + 1);
     } finally {
       store.cache.stop();
