@@ -31,12 +31,34 @@ export function quoteYaml(s: string): string {
 
 // Characters that can never start or sit inside a plain scalar with a special meaning.
 const PLAIN_CANDIDATE = /^[A-Za-z0-9_./][A-Za-z0-9_./:@+-]*$/;
+// Candidates that start with a letter, `_` or `/` are strings under both schemas unless they are one of these: the
+// YAML 1.1 booleans and nulls in any case, and `e<digits>` (the `yaml` package's 1.1 float allows an empty mantissa).
+// The parser decides the exact spellings. Numbers, timestamps, `.inf` and `.nan` start with a digit, a sign or a dot.
+const WORD_START = /^[A-Za-z_/]/;
+const MAYBE_NOT_A_STRING = /^(?:y|n|yes|no|on|off|true|false|null|e[-+]?[0-9]+)$/i;
+
+// Decisions the parser had to make, keyed by string; bounded because keys and values come from user specs.
+const PARSED_PLAIN = new Map<string, boolean>();
+const PARSED_PLAIN_MAX = 4096;
+
+/** Whether `s` reads back as the same string under the YAML 1.1 and the 1.2 core schema (the parser decides). */
+function parsesAsItself(s: string): boolean {
+  let plain = PARSED_PLAIN.get(s);
+  if (plain === undefined) {
+    plain = parse(s) === s && parse(s, { version: "1.1" }) === s;
+    if (PARSED_PLAIN.size >= PARSED_PLAIN_MAX) PARSED_PLAIN.clear();
+    PARSED_PLAIN.set(s, plain);
+  }
+  return plain;
+}
 
 /** A string as a plain scalar when it reads back as the same string, else double-quoted. */
 function scalarString(s: string): string {
   // Readers differ (kubectl/go-yaml still resolve YAML 1.1 `yes`, `on`, `0o7`, `1_000`, `12:30`), so a plain
-  // scalar must read back as this string under both the 1.1 and the 1.2 core schema.
-  const plain = PLAIN_CANDIDATE.test(s) && !s.endsWith(":") && parse(s) === s && parse(s, { version: "1.1" }) === s;
+  // scalar must read back as this string under both the 1.1 and the 1.2 core schema. Most keys and values are
+  // words (`apiVersion`, `app`, `IfNotPresent`): those need no parser run; the rest ask the parser once.
+  if (!PLAIN_CANDIDATE.test(s) || s.endsWith(":")) return quoteYaml(s);
+  const plain = (WORD_START.test(s) && !MAYBE_NOT_A_STRING.test(s)) || parsesAsItself(s);
   return plain ? s : quoteYaml(s);
 }
 
