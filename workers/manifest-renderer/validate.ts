@@ -142,8 +142,24 @@ function documentFailures(doc: unknown, partial: boolean): string[] {
   return failures;
 }
 
+// Results by (partial, text): validation is a pure function of the two, and most files of a render are the same
+// from one deploy to the next (base/, other environments' overlays). Bounded: texts come from user specs.
+const CHECKED = new Map<string, readonly string[]>();
+const CHECKED_MAX = 512;
+
 /** Failures of every document of a YAML stream; empty documents (`---` at the end) are skipped. */
-function textFailures(yamlText: string, partial: boolean): string[] {
+function textFailures(yamlText: string, partial: boolean): readonly string[] {
+  const key = `${partial ? "p" : "f"}${yamlText}`;
+  let failures = CHECKED.get(key);
+  if (failures === undefined) {
+    failures = checkText(yamlText, partial);
+    if (CHECKED.size >= CHECKED_MAX) CHECKED.clear();
+    CHECKED.set(key, failures);
+  }
+  return failures;
+}
+
+function checkText(yamlText: string, partial: boolean): string[] {
   const failures: string[] = [];
   for (const doc of parseAllDocuments(yamlText)) {
     if (doc.errors.length > 0) {
@@ -157,7 +173,7 @@ function textFailures(yamlText: string, partial: boolean): string[] {
   return failures;
 }
 
-function fail(failures: string[]): void {
+function fail(failures: readonly string[]): void {
   if (failures.length === 0) return;
   let message = `invalid rendered manifest: ${failures[0]}`;
   let listed = 1;
