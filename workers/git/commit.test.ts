@@ -146,6 +146,10 @@ describe("commits the git CLI reads", () => {
     expect(second.committed).toBe(true);
     expect(second.head).not.toBe(first.head);
     expect(await gitCli(dir, "show", "HEAD:a.txt")).toBe("two");
+    // The first commit of a repo is one pack however small; later small commits are loose objects.
+    expect(await readdir(join(dir, ".git", "objects", "pack"))).toHaveLength(2);
+    expect(await gitCli(dir, "count-objects")).toMatch(/^3 objects/);
+    await gitCli(dir, "fsck", "--strict", "--full", "--no-dangling");
   });
 
   it("leaves a repo it cannot handle to isomorphic-git, before writing anything", async () => {

@@ -173,9 +173,11 @@ export async function commitSteps(
   }
 
   // Objects first, then the index that names them, then the ref: a crash in between leaves only unreferenced objects.
+  // A new repo's first commit goes into one pack: a loose object costs a file and often a fan-out dir.
   writeObjects(
     gitdir,
     [...objects.values()].filter((o) => !known.has(o.oid)),
+    parent === "",
   );
   if (indexChanged) writeFileAtomicSync(indexPath, serializeIndex(entries.values()), 0o644, GIT_DIR_MODE);
   if (tip !== parent) writeRef(gitdir, branch, tip);

@@ -153,12 +153,12 @@ export const GIT_DIR_MODE = 0o777;
 export const PACK_THRESHOLD = 8;
 
 /**
- * Store objects: as one pack when there are many (a new repo's first commits), else loose like `git commit` does,
- * so repeated small commits never pile up packs. Loose objects that already exist are skipped.
+ * Store objects: as one pack for a repo's first commit or when there are many, else loose like `git commit` does, so
+ * repeated small commits never pile up packs. Loose objects that already exist are skipped.
  */
-export function writeObjects(gitdir: string, objects: Iterable<GitObject>): void {
+export function writeObjects(gitdir: string, objects: Iterable<GitObject>, firstCommit = false): void {
   const fresh = [...objects].filter((o) => !hasLooseObject(gitdir, o.oid));
-  if (fresh.length >= PACK_THRESHOLD) writePack(gitdir, fresh);
+  if (fresh.length >= PACK_THRESHOLD || (firstCommit && fresh.length > 1)) writePack(gitdir, fresh);
   else for (const o of fresh) writeLoose(gitdir, o);
 }
 

@@ -25,6 +25,11 @@ export async function ensureDir(dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true, mode: DIR_MODE });
 }
 
+// Temp names: unique within this process by the counter, across processes by the random prefix (no CSPRNG call per
+// file).
+const TMP_PREFIX = randomBytes(6).toString("hex");
+let tmpCounter = 0;
+
 function isMissing(err: unknown): boolean {
   return (err as NodeJS.ErrnoException)?.code === "ENOENT";
 }
@@ -45,7 +50,7 @@ export function writeFileAtomicSync(
   dirMode = DIR_MODE,
 ): void {
   const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  const tmp = join(dir, `.${basename(path)}.${TMP_PREFIX}${(tmpCounter++).toString(36)}.tmp`);
   let fd: number;
   try {
     fd = openSync(tmp, "wx", mode);
