@@ -12,11 +12,10 @@
 // Bundle cost: about +0.7 MB to dist/slipway.mjs, mostly the compiled Deployment/Service schema closure (PodSpec…).
 
 import { posix } from "node:path";
-import { parseAllDocuments } from "yaml";
 import { Deployment, type IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import { Service, type IService } from "kubernetes-models/v1/Service";
 import { StepError } from "../types.js";
-import { isYamlMap, type YamlMap, type YamlValue } from "./yaml.js";
+import { isYamlMap, parseDocuments, type YamlMap, type YamlValue } from "./yaml.js";
 
 /** The parts of an ajv ErrorObject the messages use (kubernetes-models' ValidationError.errors). */
 interface SchemaError {
@@ -161,12 +160,12 @@ function textFailures(yamlText: string, partial: boolean): readonly string[] {
 
 function checkText(yamlText: string, partial: boolean): string[] {
   const failures: string[] = [];
-  for (const doc of parseAllDocuments(yamlText)) {
-    if (doc.errors.length > 0) {
-      failures.push(`YAML does not parse: ${doc.errors[0].message}`);
+  for (const doc of parseDocuments(yamlText)) {
+    if (doc.error !== undefined) {
+      failures.push(`YAML does not parse: ${doc.error}`);
       continue;
     }
-    const value: unknown = doc.toJS();
+    const value = doc.value;
     if (value === null || value === undefined) continue;
     failures.push(...documentFailures(value, partial));
   }
@@ -202,8 +201,8 @@ function patchPaths(files: ReadonlyMap<string, string>): Set<string> {
   const patches = new Set<string>();
   for (const [path, text] of files) {
     if (!isKustomization(path)) continue;
-    for (const doc of parseAllDocuments(text)) {
-      const k: unknown = doc.errors.length === 0 ? doc.toJS() : undefined;
+    for (const doc of parseDocuments(text)) {
+      const k = doc.value;
       if (!isYamlMap(k)) continue;
       const refs = [
         ...(Array.isArray(k.patches) ? k.patches : []).map((p) => (isYamlMap(p) ? p.path : undefined)),

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, it, expect } from "vitest";
-import { parse } from "yaml";
-import { quoteYaml, toYaml, type YamlMap } from "./yaml.js";
+import { parse, parseAllDocuments } from "yaml";
+import { parseDocuments, quoteYaml, toYaml, toYamlStream, type YamlMap, type YamlValue } from "./yaml.js";
 
 describe("toYaml", () => {
   it("writes block style with indented sequences and empty collections inline", () => {
@@ -217,5 +217,45 @@ describe("plain-or-quoted decision", () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("parseDocuments", () => {
+  const fromParser = (text: string) =>
+    parseAllDocuments(text).map((d) => (d.errors.length > 0 ? { error: d.errors[0].message } : { value: d.toJS() }));
+
+  it("gives what the parser gives, for emitted documents (remembered) and any other text", () => {
+    const key = fc.string({ unit: "grapheme", minLength: 1, maxLength: 8 }).filter((k) => k !== "__proto__");
+    const scalar = fc.oneof(
+      fc.string({ unit: "grapheme", maxLength: 12 }),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.double(),
+    );
+    const { tree } = fc.letrec<{ tree: YamlValue; map: YamlMap }>((tie) => ({
+      tree: fc.oneof({ depthSize: "small" }, scalar, fc.array(tie("tree"), { maxLength: 3 }), tie("map")),
+      map: fc.dictionary(key, tie("tree"), { maxKeys: 4 }) as fc.Arbitrary<YamlMap>,
+    }));
+    fc.assert(
+      fc.property(fc.dictionary(key, tree, { minKeys: 1, maxKeys: 4 }), (doc) => {
+        const text = toYaml(doc as YamlMap);
+        expect(parseDocuments(text)).toEqual(fromParser(text));
+      }),
+      { numRuns: 1000 },
+    );
+    const stream = toYamlStream([{ kind: "Service", spec: { ports: [{ port: 80 }] } }, { kind: "Deployment" }]);
+    expect(stream).toBe("kind: Service\nspec:\n  ports:\n    - port: 80\n---\nkind: Deployment\n");
+    expect(parseDocuments(stream)).toEqual(fromParser(stream));
+    for (const text of ["a: 1\n---\nb: [\n", "", "---\n---\n", "k: v\n---\n- 1\n", "x: !!binary aGk=\n"]) {
+      expect(parseDocuments(text)).toEqual(fromParser(text));
+    }
+  });
+
+  it("hands out copies: changing a result does not change the next one", () => {
+    const text = toYaml({ spec: { containers: [{ name: "app", image: "a" }] } });
+    const first = parseDocuments(text)[0].value as any;
+    first.spec.containers[0].image = "changed";
+    expect((parseDocuments(text)[0].value as any).spec.containers[0].image).toBe("a");
   });
 });
