@@ -149,6 +149,10 @@ export async function readObject(gitdir: string, oid: string, cache: object): Pr
 /** Directories inside `.git` get git's own mode (0777 less the umask), as isomorphic-git and the git CLI create them. */
 export const GIT_DIR_MODE = 0o777;
 
+// Platform objects are a few KB at most: a 4 KB window and small hash tables compress them as well as zlib's
+// defaults (64 KB window, 256 KB of state to set up per call) at half the cost; any inflater reads the stream.
+const DEFLATE = { windowBits: 12, memLevel: 4 } as const;
+
 /** Objects at or above this count are written as one pack: a file per object costs an inode (and often a dir) each. */
 export const PACK_THRESHOLD = 8;
 
@@ -163,7 +167,7 @@ export function writeObjects(gitdir: string, objects: Iterable<GitObject>, first
 }
 
 function writeLoose(gitdir: string, o: GitObject): void {
-  const data = deflateSync(Buffer.concat([Buffer.from(`${o.type} ${o.body.length}\0`), o.body]));
+  const data = deflateSync(Buffer.concat([Buffer.from(`${o.type} ${o.body.length}\0`), o.body]), DEFLATE);
   // Objects are read-only, as git writes them; temp + rename, so a crash never leaves a truncated object.
   writeFileAtomicSync(loosePath(gitdir, o.oid), data, 0o444, GIT_DIR_MODE);
 }
@@ -209,7 +213,7 @@ function writePack(gitdir: string, objects: GitObject[]): void {
   const entries: { oid: Buffer; crc: number; offset: number }[] = [];
   let offset = 12;
   for (const o of objects) {
-    const packed = Buffer.concat([packHeader(o.type, o.body.length), deflateSync(o.body)]);
+    const packed = Buffer.concat([packHeader(o.type, o.body.length), deflateSync(o.body, DEFLATE)]);
     entries.push({ oid: Buffer.from(o.oid, "hex"), crc: crc32(packed), offset });
     parts.push(packed);
     offset += packed.length;
