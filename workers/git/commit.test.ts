@@ -38,7 +38,8 @@ async function put(dir: string, rel: string, content: string, mode = 0o600): Pro
   await chmod(join(dir, rel), mode);
 }
 
-const fast = (dir: string, paths: string[], subject: string) => commitSteps(dir, [{ paths, subject }], PLATFORM_AUTHOR);
+const fast = (dir: string, paths: string[], subject: string, pack = false) =>
+  commitSteps(dir, [{ paths, subject }], PLATFORM_AUTHOR, { pack });
 
 async function listTree(dir: string, base = ""): Promise<string[]> {
   const out: string[] = [];
@@ -71,7 +72,7 @@ describe("initRepo", () => {
 });
 
 describe("commits the git CLI reads", () => {
-  it("writes a new repo's first commits as one pack that git and isomorphic-git read, with a clean index", async () => {
+  it("with packing allowed, writes a new repo's first commits as one pack git and isomorphic-git read; clean index", async () => {
     const dir = join(root, "repo");
     await initRepo(dir);
     for (let i = 0; i < 6; i++) await put(dir, `sub/f${i}.txt`, `file ${i}\n`);
@@ -80,10 +81,14 @@ describe("commits the git CLI reads", () => {
     await put(dir, "README.md", "# readme\n");
     await put(dir, ".paas/repo.json", "{}\n");
 
-    const res = await commitSequence(dir, [
-      { paths: ["README.md", "run.sh", "link", "sub"], subject: "platform-sync: first (abc)" },
-      { paths: [".paas/repo.json"], subject: "platform-sync: second (abc)" },
-    ]);
+    const res = await commitSequence(
+      dir,
+      [
+        { paths: ["README.md", "run.sh", "link", "sub"], subject: "platform-sync: first (abc)" },
+        { paths: [".paas/repo.json"], subject: "platform-sync: second (abc)" },
+      ],
+      { pack: true },
+    );
     expect(res.committed).toBe(true);
     expect(res.head).toBe(await gitCli(dir, "rev-parse", "HEAD"));
     expect((await gitCli(dir, "log", "--format=%an <%ae>|%cn <%ce>|%s")).split("\n")).toEqual([
@@ -140,15 +145,28 @@ describe("commits the git CLI reads", () => {
     const dir = join(root, "repo");
     await initRepo(dir);
     await put(dir, "a.txt", "one\n");
-    const first = await fast(dir, ["a.txt"], "first");
+    const first = await fast(dir, ["a.txt"], "first", true);
     await writeFile(join(dir, "a.txt"), "two\n"); // same inode, same size, likely the same timestamp tick
-    const second = await fast(dir, ["a.txt"], "second");
+    const second = await fast(dir, ["a.txt"], "second", true);
     expect(second.committed).toBe(true);
     expect(second.head).not.toBe(first.head);
     expect(await gitCli(dir, "show", "HEAD:a.txt")).toBe("two");
-    // The first commit of a repo is one pack however small; later small commits are loose objects.
+    // With packing allowed, a repo's first commit is one pack however small; later small commits are loose.
     expect(await readdir(join(dir, ".git", "objects", "pack"))).toHaveLength(2);
     expect(await gitCli(dir, "count-objects")).toMatch(/^3 objects/);
+    await gitCli(dir, "fsck", "--strict", "--full", "--no-dangling");
+  });
+
+  it("writes loose objects only, as git commit does, unless packing is allowed", async () => {
+    const dir = join(root, "repo");
+    await initRepo(dir);
+    for (let i = 0; i < 10; i++) await put(dir, `f${i}.txt`, `${i}\n`);
+    await commitSequence(dir, [
+      { paths: ["f0.txt", "f1.txt", "f2.txt", "f3.txt", "f4.txt"], subject: "a" },
+      { paths: ["f5.txt", "f6.txt", "f7.txt", "f8.txt", "f9.txt"], subject: "b" },
+    ]);
+    expect(await readdir(join(dir, ".git", "objects", "pack"))).toEqual([]);
+    expect(await gitCli(dir, "count-objects")).toMatch(/^14 objects/); // 10 blobs, 2 trees, 2 commits
     await gitCli(dir, "fsck", "--strict", "--full", "--no-dangling");
   });
 

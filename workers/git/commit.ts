@@ -34,6 +34,15 @@ export class UnsupportedRepo extends Error {
   }
 }
 
+/** How a commit may store its objects. */
+export interface CommitOptions {
+  /**
+   * Let a repo's first commit, or one of many new objects, go into a pack instead of loose objects. Only for repos no
+   * code reads through isomorphic-git (the manifests repo): it reloads a pack for every object it reads.
+   */
+  pack?: boolean;
+}
+
 /** One commit of a sequence: stage `paths` (repo-relative, normalised; '' = all) and commit them with `subject`. */
 export interface CommitStep {
   paths: string[];
@@ -68,6 +77,7 @@ export async function commitSteps(
   dir: string,
   steps: CommitStep[],
   author: Omit<Signature, "timestamp" | "timezoneOffset">,
+  options: CommitOptions = {},
 ): Promise<{ committed: boolean; head: string }> {
   const gitdir = join(dir, ".git");
   const head = readHead(gitdir);
@@ -173,11 +183,10 @@ export async function commitSteps(
   }
 
   // Objects first, then the index that names them, then the ref: a crash in between leaves only unreferenced objects.
-  // A new repo's first commit goes into one pack: a loose object costs a file and often a fan-out dir.
   writeObjects(
     gitdir,
     [...objects.values()].filter((o) => !known.has(o.oid)),
-    parent === "",
+    options.pack ? { firstCommit: parent === "" } : null,
   );
   if (indexChanged) writeFileAtomicSync(indexPath, serializeIndex(entries.values()), 0o644, GIT_DIR_MODE);
   if (tip !== parent) writeRef(gitdir, branch, tip);

@@ -2,7 +2,9 @@ import { mkdirSync, statSync } from "node:fs";
 import { join, posix } from "node:path";
 import { ensureDir, writeFileAtomicSync } from "../shared/fs-atomic.js";
 import { StepError, TransientStepError } from "../types.js";
-import { commitSteps, UnsupportedRepo, type CommitStep } from "./commit.js";
+import { commitSteps, UnsupportedRepo, type CommitOptions, type CommitStep } from "./commit.js";
+
+export type { CommitOptions, CommitStep } from "./commit.js";
 import { isoCommitPaths, isoCurrentBranch, isoHeadSha, isoInit } from "./iso.js";
 import { GIT_DIR_MODE } from "./objects.js";
 import { isPlainRef, readHead, resolveRef } from "./refs.js";
@@ -92,19 +94,28 @@ export async function headSha(dir: string, ref = "HEAD"): Promise<string> {
  * Stage only `paths` (files or directories, relative to `dir`; deletions of tracked files under them included)
  * and commit them as the platform bot when that changes HEAD's tree (or there is no HEAD yet).
  */
-export async function commitPaths(dir: string, paths: string[], subject: string): Promise<CommitResult> {
-  return commitSequence(dir, [{ paths, subject }]);
+export async function commitPaths(
+  dir: string,
+  paths: string[],
+  subject: string,
+  options: CommitOptions = {},
+): Promise<CommitResult> {
+  return commitSequence(dir, [{ paths, subject }], options);
 }
 
 /**
- * The commits of several {@link commitPaths} calls in a row, made in one pass: one index write, one ref update and
- * (for a new repo) one pack. Each commit is made only when it changes the tree; returns the final HEAD.
+ * The commits of several {@link commitPaths} calls in a row, made in one pass: one index write and one ref update.
+ * Each commit is made only when it changes the tree; returns the final HEAD.
  */
-export async function commitSequence(dir: string, steps: CommitStep[]): Promise<CommitResult> {
+export async function commitSequence(
+  dir: string,
+  steps: CommitStep[],
+  options: CommitOptions = {},
+): Promise<CommitResult> {
   const normalized = steps.map((s) => ({ paths: s.paths.map(normalizeRepoPath), subject: s.subject }));
   return withGitTimeout("commitPaths", async () => {
     try {
-      return await commitSteps(dir, normalized, PLATFORM_AUTHOR);
+      return await commitSteps(dir, normalized, PLATFORM_AUTHOR, options);
     } catch (err) {
       if (!(err instanceof UnsupportedRepo)) throw err;
     }

@@ -153,16 +153,21 @@ export const GIT_DIR_MODE = 0o777;
 // defaults (64 KB window, 256 KB of state to set up per call) at half the cost; any inflater reads the stream.
 const DEFLATE = { windowBits: 12, memLevel: 4 } as const;
 
-/** Objects at or above this count are written as one pack: a file per object costs an inode (and often a dir) each. */
+/** When packing is allowed, commits of at least this many new objects are written as one pack. */
 export const PACK_THRESHOLD = 8;
 
 /**
- * Store objects: as one pack for a repo's first commit or when there are many, else loose like `git commit` does, so
- * repeated small commits never pile up packs. Loose objects that already exist are skipped.
+ * Store objects loose, as `git commit` does, or, when `pack` allows it, as one pack for a repo's first commit or a
+ * commit of many objects (a file and often a fan-out dir per loose object). Loose objects that exist are skipped.
+ * Only for repos nothing reads through isomorphic-git: without a shared cache it re-reads a pack for every object.
  */
-export function writeObjects(gitdir: string, objects: Iterable<GitObject>, firstCommit = false): void {
+export function writeObjects(
+  gitdir: string,
+  objects: Iterable<GitObject>,
+  pack: { firstCommit: boolean } | null,
+): void {
   const fresh = [...objects].filter((o) => !hasLooseObject(gitdir, o.oid));
-  if (fresh.length >= PACK_THRESHOLD || (firstCommit && fresh.length > 1)) writePack(gitdir, fresh);
+  if (pack && (fresh.length >= PACK_THRESHOLD || (pack.firstCommit && fresh.length > 1))) writePack(gitdir, fresh);
   else for (const o of fresh) writeLoose(gitdir, o);
 }
 

@@ -77,7 +77,8 @@ export async function writeTree(
 export async function commitTree(ctx: StepContext, subject: string): Promise<string> {
   const repo = join(ctx.projectDir, MANIFESTS);
   await requireManifestsOnMain(repo);
-  return (await commitPaths(repo, TREE_PATHS, subject)).head;
+  // Only the platform reads the manifests repo, and not through isomorphic-git: a new tree may be one pack.
+  return (await commitPaths(repo, TREE_PATHS, subject, { pack: true })).head;
 }
 
 /** Write a render into `deploy/<env>/` and any extra dirs; returns the paths written. */

@@ -107,7 +107,7 @@ async function bootstrapSource(ctx: StepContext, dir: string, artifacts: string[
     );
     return;
   }
-  // Two commits (SPEC §8.1 subjects), written in one pass: one index and ref update, one pack for a new repo.
+  // Two commits (SPEC §8.1 subjects), written in one pass: one index write and one ref update.
   const webhookPaths = [".paas/repo.json", ".paas/webhook.json"];
   await commitSequence(dir, [
     ...(bootstrapPaths.length > 0
@@ -124,7 +124,11 @@ async function bootstrapManifests(ctx: StepContext, dir: string, artifacts: stri
   const repoJson = { project_id: ctx.projectId, repo: "manifests", path: dir, branch: BRANCH };
   await syncArtifact(projectDir, "repos/manifests/README.md", readme, artifacts);
   await syncArtifact(projectDir, "repos/manifests/.paas/repo.json", jsonFile(repoJson), artifacts);
-  await commitPaths(dir, ["README.md", ".paas/repo.json"], `platform-sync: bootstrap manifests repo (${s12})`);
+  // Its first commit is one pack: nothing reads this repo through isomorphic-git (the source repo stays loose, as
+  // the image builder and the commit watcher read it that way).
+  await commitPaths(dir, ["README.md", ".paas/repo.json"], `platform-sync: bootstrap manifests repo (${s12})`, {
+    pack: true,
+  });
 }
 
 /** 2-space JSON with a trailing newline (SPEC §8.1). */
