@@ -1,9 +1,23 @@
 import type { KV } from "@nats-io/kv";
 import type { ReleaseRecord, ReleaseSink } from "../../workers/types.js";
-import { casUpdate, getJson, listKeys } from "./kv-json.js";
-import { nowIso } from "../../workers/shared/ids.js";
+import { casUpdate, createJson, getJson, listKeys, RevisionConflictError } from "./kv-json.js";
+import { nowIso, ZERO_TIME } from "../../workers/shared/ids.js";
 
 const INDEX_CAP = 200;
+
+/** `release-op.<opId>.<env>` → `{id}`: the record an op wrote for an environment (written before the record). */
+function byOpKey(opId: string, env: string): string {
+  return `release-op.${opId}.${env.toLowerCase()}`;
+}
+
+/**
+ * `release-op-legacy` → `{until}`: written once per bucket by the first store that keeps by-op keys. Until then,
+ * records had none, so a miss may still be an old record of an op that was in flight across the upgrade; such ops
+ * resume when the upgraded process starts, so a day covers them (`PAAS_WORK` drops work older than 24 h). A bucket
+ * with no records at that moment gets ZERO_TIME: nothing to look for.
+ */
+const LEGACY_KEY = "release-op-legacy";
+const LEGACY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 /** Normalise a release record on write and read (SPEC §7.6). */
 export function normalizeRelease(r: ReleaseRecord): ReleaseRecord {
@@ -40,8 +54,20 @@ export class ReleaseStore implements ReleaseSink {
     return cur ? this.get(cur.value.id) : null;
   }
 
+  /**
+   * The record already written for (op, env): one get on its by-op key. A by-op key whose record is missing is a
+   * write cut off between the two puts: null, so the step writes the record again (and the key with it). Only while
+   * records without by-op keys may belong to running ops (see LEGACY_KEY) does a miss fall back to scanning the
+   * environment's newest records.
+   */
   async findForOp(projectId: string, env: string, opId: string): Promise<ReleaseRecord | null> {
-    for (const id of (await this.index(projectId, env)).slice(0, 20)) {
+    const ref = await getJson<{ id: string }>(this.kv, byOpKey(opId, env));
+    if (ref) {
+      const r = await this.get(ref.value.id);
+      return r && r.op_id === opId ? r : null;
+    }
+    if (Date.now() >= (await this.legacyUntil())) return null;
+    for (const id of (await this.index(projectId, env.toLowerCase())).slice(0, 20)) {
       const r = await this.get(id);
       if (r && r.op_id === opId) return r;
     }
@@ -50,6 +76,8 @@ export class ReleaseStore implements ReleaseSink {
 
   async write(record: ReleaseRecord): Promise<void> {
     const r = normalizeRelease(record);
+    // The by-op key goes first: a record is never without one, so findForOp never has to scan for new records.
+    await this.kv.put(byOpKey(r.op_id, r.environment), JSON.stringify({ id: r.id }));
     await this.kv.put(`release.${r.id}`, JSON.stringify(r));
     await casUpdate<{ ids: string[]; updated_at: string }>(
       this.kv,
@@ -60,6 +88,32 @@ export class ReleaseStore implements ReleaseSink {
       }),
     );
     await this.kv.put(`current.${r.project_id}.${r.environment}`, JSON.stringify({ id: r.id, updated_at: nowIso() }));
+  }
+
+  private legacy?: Promise<number>;
+
+  /** Until when (ms) a by-op miss may hide a record written without a by-op key; read or set once per process. */
+  private legacyUntil(): Promise<number> {
+    this.legacy ??= this.readOrSetLegacyUntil().catch((err: unknown) => {
+      this.legacy = undefined; // a NATS hiccup must not fix the answer for the life of the process
+      throw err;
+    });
+    return this.legacy;
+  }
+
+  private async readOrSetLegacyUntil(): Promise<number> {
+    for (;;) {
+      const cur = await getJson<{ until: string }>(this.kv, LEGACY_KEY);
+      if (cur) return Date.parse(cur.value.until);
+      const anyRecord = (await listKeys(this.kv, "release.*")).length > 0;
+      const until = anyRecord ? new Date(Date.now() + LEGACY_WINDOW_MS).toISOString() : ZERO_TIME;
+      try {
+        await createJson(this.kv, LEGACY_KEY, { until });
+        return Date.parse(until);
+      } catch (err) {
+        if (!(err instanceof RevisionConflictError)) throw err; // another process set it first: read theirs
+      }
+    }
   }
 
   /** Remove a deleted project's indexes and current pointers; the records themselves remain. */

@@ -1,25 +1,19 @@
-import nodeFs from "node:fs";
-import { lstat, rename, writeFile as fsWriteFile, rm } from "node:fs/promises";
-import { randomBytes } from "node:crypto";
-import { basename, dirname } from "node:path";
+import { mkdirSync, statSync } from "node:fs";
 import { join, posix } from "node:path";
-import git, { type TreeEntry, type WalkerEntry } from "isomorphic-git";
-import { ensureDir } from "../shared/fs-atomic.js";
+import { ensureDir, writeFileAtomicSync } from "../shared/fs-atomic.js";
 import { StepError, TransientStepError } from "../types.js";
+import { commitSteps, UnsupportedRepo, type CommitOptions, type CommitStep } from "./commit.js";
+
+export type { CommitOptions, CommitStep } from "./commit.js";
+import { isoCommitPaths, isoCurrentBranch, isoHeadSha, isoInit } from "./iso.js";
+import { GIT_DIR_MODE } from "./objects.js";
+import { isPlainRef, readHead, resolveRef } from "./refs.js";
+import { PLATFORM_AUTHOR, type CommitResult } from "./types.js";
+
+export { PLATFORM_AUTHOR, type CommitResult } from "./types.js";
 
 /** Upper bound for one git operation (SPEC §3.6: a git timeout is a transient failure). */
 export const GIT_TIMEOUT_MS = 20_000;
-
-/** The identity of every platform commit (SPEC §8.1 "Repo rules"). */
-export const PLATFORM_AUTHOR = { name: "Local PaaS Bot", email: "paas-local@example.invalid" } as const;
-
-/** Result of {@link commitPaths}. */
-export interface CommitResult {
-  /** Whether a new commit was made. */
-  committed: boolean;
-  /** HEAD after the call ('' when the repo still has no commits). */
-  head: string;
-}
 
 /** Run `fn` bounded by `ms`; on expiry throw a TransientStepError naming `op`, other failures become StepErrors. */
 export async function withGitTimeout<T>(op: string, fn: () => Promise<T>, ms = GIT_TIMEOUT_MS): Promise<T> {
@@ -40,32 +34,15 @@ export async function withGitTimeout<T>(op: string, fn: () => Promise<T>, ms = G
   }
 }
 
-/**
- * The filesystem isomorphic-git gets: every file it writes (objects, refs, index) goes to a temp file and is
- * renamed into place, so a process killed mid-write never leaves a truncated object that isomorphic-git
- * would later trust and fail to inflate.
- */
-const fs = {
-  ...nodeFs,
-  promises: {
-    ...nodeFs.promises,
-    async writeFile(
-      path: nodeFs.PathLike,
-      data: string | Uint8Array,
-      options?: nodeFs.WriteFileOptions,
-    ): Promise<void> {
-      const target = String(path);
-      const tmp = `${dirname(target)}/.${basename(target)}.${randomBytes(6).toString("hex")}.tmp`;
-      try {
-        await fsWriteFile(tmp, data, options);
-        await rename(tmp, target);
-      } catch (err) {
-        await rm(tmp, { force: true });
-        throw err;
-      }
-    },
-  },
-};
+// What `git init` (isomorphic-git's, which made every existing repo) writes; the same layout and config, so repos
+// made before and after look alike.
+const INIT_DIRS = ["hooks", "info", "objects/info", "objects/pack", "refs/heads", "refs/tags"];
+const INIT_CONFIG =
+  "[core]\n\trepositoryformatversion = 0\n\tfilemode = false\n\tbare = false\n\tlogallrefupdates = true\n" +
+  "\tsymlinks = false\n\tignorecase = true\n";
+const INIT_HEAD = "ref: refs/heads/main\n";
+
+const exists = (path: string) => statSync(path, { throwIfNoEntry: false }) !== undefined;
 
 /**
  * Create `dir` (mode 0750) and `git init` it on branch `main` unless it already has a `.git`; idempotent, and
@@ -74,136 +51,81 @@ const fs = {
 export async function initRepo(dir: string): Promise<void> {
   await withGitTimeout("initRepo", async () => {
     await ensureDir(dir);
-    if (await exists(join(dir, ".git"))) {
-      if (!(await exists(join(dir, ".git", "HEAD"))))
-        await fs.promises.writeFile(join(dir, ".git", "HEAD"), "ref: refs/heads/main\n");
+    const gitdir = join(dir, ".git");
+    if (exists(gitdir)) {
+      if (!exists(join(gitdir, "HEAD"))) writeFileAtomicSync(join(gitdir, "HEAD"), INIT_HEAD, 0o644, GIT_DIR_MODE);
       return;
     }
-    await git.init({ fs, dir, defaultBranch: "main" });
+    for (const d of INIT_DIRS) mkdirSync(join(gitdir, d), { recursive: true, mode: GIT_DIR_MODE });
+    writeFileAtomicSync(join(gitdir, "config"), INIT_CONFIG, 0o644, GIT_DIR_MODE);
+    writeFileAtomicSync(join(gitdir, "HEAD"), INIT_HEAD, 0o644, GIT_DIR_MODE);
   });
 }
 
+/** `git init` through isomorphic-git, for the test that keeps initRepo's layout equal to it. */
+export const initRepoWithIsomorphicGit = isoInit;
+
 /** The checked-out branch's short name, or null when HEAD is detached. */
 export async function currentBranch(dir: string): Promise<string | null> {
-  return withGitTimeout("currentBranch", async () => (await git.currentBranch({ fs, dir, fullname: false })) ?? null);
+  return withGitTimeout("currentBranch", async () => {
+    const head = readHead(join(dir, ".git"));
+    if (head && "oid" in head) return null;
+    if (head?.ref.startsWith("refs/heads/")) return head.ref.slice("refs/heads/".length);
+    return isoCurrentBranch(dir);
+  });
 }
 
 /** The commit `ref` (default HEAD) points at, or '' when it does not resolve (no commits yet). */
 export async function headSha(dir: string, ref = "HEAD"): Promise<string> {
-  return withGitTimeout("headSha", () => resolveOrEmpty(dir, ref));
+  return withGitTimeout("headSha", async () => {
+    const gitdir = join(dir, ".git");
+    if (ref === "HEAD") {
+      const head = readHead(gitdir);
+      if (head && "oid" in head) return head.oid;
+      if (head) return resolveRef(gitdir, head.ref);
+    } else if (isPlainRef(ref) && exists(gitdir)) {
+      return resolveRef(gitdir, ref);
+    }
+    return isoHeadSha(dir, ref);
+  });
 }
 
 /**
  * Stage only `paths` (files or directories, relative to `dir`; deletions of tracked files under them included)
  * and commit them as the platform bot when that changes HEAD's tree (or there is no HEAD yet).
  */
-export async function commitPaths(dir: string, paths: string[], subject: string): Promise<CommitResult> {
-  return withGitTimeout("commitPaths", async () => {
-    const owned = paths.map(normalizeRepoPath);
-    const isOwned = (file: string) => owned.some((p) => p === "" || file === p || file.startsWith(`${p}/`));
-    const cache = {};
-
-    for (const p of owned) {
-      if (await exists(join(dir, p))) await git.add({ fs, dir, cache, filepath: p === "" ? "." : p });
-    }
-    for (const file of await git.listFiles({ fs, dir, cache })) {
-      if (isOwned(file) && !(await exists(join(dir, file)))) await git.remove({ fs, dir, cache, filepath: file });
-    }
-
-    const head = await resolveOrEmpty(dir, "HEAD");
-    const headTree = head ? (await git.readCommit({ fs, dir, cache, oid: head })).commit.tree : "";
-    const tree = await writeCommitTree(dir, cache, head, isOwned);
-    if (head && tree === headTree) return { committed: false, head };
-
-    const who = { ...PLATFORM_AUTHOR };
-    const sha = await git.commit({
-      fs,
-      dir,
-      cache,
-      message: subject,
-      author: who,
-      committer: who,
-      tree,
-      parent: head ? [head] : [],
-    });
-    return { committed: true, head: sha };
-  });
-}
-
-interface FlatEntry {
-  path: string;
-  mode: string;
-  oid: string;
-  type: "blob" | "commit";
+export async function commitPaths(
+  dir: string,
+  paths: string[],
+  subject: string,
+  options: CommitOptions = {},
+): Promise<CommitResult> {
+  return commitSequence(dir, [{ paths, subject }], options);
 }
 
 /**
- * Write the tree to commit: owned paths as staged, everything else as in HEAD. Like `git commit --only`,
- * this keeps whatever the user staged elsewhere out of platform commits (and still staged).
+ * The commits of several {@link commitPaths} calls in a row, made in one pass: one index write and one ref update.
+ * Each commit is made only when it changes the tree; returns the final HEAD.
  */
-async function writeCommitTree(
+export async function commitSequence(
   dir: string,
-  cache: object,
-  head: string,
-  isOwned: (file: string) => boolean,
-): Promise<string> {
-  const trees = head ? [git.TREE({ ref: head }), git.STAGE()] : [git.STAGE()];
-  const files: FlatEntry[] = await git.walk({
-    fs,
-    dir,
-    cache,
-    trees,
-    map: async (filepath: string, entries: Array<WalkerEntry | null>) => {
-      const [fromHead, fromStage] = head ? entries : [null, entries[0]];
-      const entry = isOwned(filepath) ? fromStage : fromHead;
-      if (!entry) return undefined;
-      const type = await entry.type();
-      // Trees are rebuilt below from their files; returning undefined keeps walking their children.
-      if (type !== "blob" && type !== "commit") return undefined;
-      return { path: filepath, mode: (await entry.mode()).toString(8), oid: await entry.oid(), type };
-    },
+  steps: CommitStep[],
+  options: CommitOptions = {},
+): Promise<CommitResult> {
+  const normalized = steps.map((s) => ({ paths: s.paths.map(normalizeRepoPath), subject: s.subject }));
+  return withGitTimeout("commitPaths", async () => {
+    try {
+      return await commitSteps(dir, normalized, PLATFORM_AUTHOR, options);
+    } catch (err) {
+      if (!(err instanceof UnsupportedRepo)) throw err;
+    }
+    let result: CommitResult = { committed: false, head: "" };
+    for (const step of normalized) {
+      const r = await isoCommitPaths(dir, step.paths, step.subject);
+      result = { committed: result.committed || r.committed, head: r.head };
+    }
+    return result;
   });
-  return writeNestedTree(dir, files);
-}
-
-interface TreeNode {
-  files: FlatEntry[];
-  dirs: Map<string, TreeNode>;
-}
-
-/** Write tree objects for a flat file list, deepest first; returns the root tree oid. */
-async function writeNestedTree(dir: string, files: FlatEntry[]): Promise<string> {
-  const root: TreeNode = { files: [], dirs: new Map() };
-  for (const file of files) {
-    const parts = file.path.split("/");
-    let node = root;
-    for (const part of parts.slice(0, -1)) {
-      let child = node.dirs.get(part);
-      if (!child) {
-        child = { files: [], dirs: new Map() };
-        node.dirs.set(part, child);
-      }
-      node = child;
-    }
-    node.files.push({ ...file, path: parts[parts.length - 1] });
-  }
-  const write = async (node: TreeNode): Promise<string> => {
-    const entries: TreeEntry[] = [...node.files];
-    for (const [name, child] of node.dirs) {
-      entries.push({ mode: "040000", path: name, oid: await write(child), type: "tree" });
-    }
-    return git.writeTree({ fs, dir, tree: entries });
-  };
-  return write(root);
-}
-
-async function resolveOrEmpty(dir: string, ref: string): Promise<string> {
-  try {
-    return await git.resolveRef({ fs, dir, ref });
-  } catch (err) {
-    if (err instanceof git.Errors.NotFoundError) return "";
-    throw err;
-  }
 }
 
 /** A repo-relative POSIX path without `./` or trailing `/` ('' = the whole repo); rejects escapes. */
@@ -214,13 +136,4 @@ function normalizeRepoPath(p: string): string {
     throw new StepError(`git path escapes the repository: ${p}`);
   }
   return norm;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,9 +1,10 @@
 import { join } from "node:path";
-import { readFile, readdir, rm } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { readdir, rm } from "node:fs/promises";
 import { StepError, type ReleaseRecord, type StepContext } from "../types.js";
 import type { ProjectSpec } from "../shared/spec-types.js";
 import { newId32, nowIso } from "../shared/ids.js";
-import { writeFileAtomic } from "../shared/fs-atomic.js";
+import { syncFile } from "../shared/fs-atomic.js";
 import { commitPaths, currentBranch, headSha } from "../git/index.js";
 import { buildTree, environmentsOf, staleOverlays, type ManifestTree } from "./kustomize.js";
 import { renderOverlay, type RenderedEnvironment } from "./render.js";
@@ -16,7 +17,7 @@ const TREE_PATHS = ["kustomization.yaml", "base", "overlays"];
 
 async function readText(path: string): Promise<string | null> {
   try {
-    return await readFile(path, "utf8");
+    return readFileSync(path, "utf8"); // small files on the local disk: see workers/shared/fs-atomic.ts
   } catch {
     return null;
   }
@@ -40,9 +41,12 @@ export async function readMarkers(repo: string, envs: string[]): Promise<Record<
   return markers;
 }
 
-/** Write files (relative to projectDir) and return their paths. */
+/**
+ * Write files (relative to projectDir) and return their paths. A file that already holds its content is left alone
+ * (same inode, so git does not re-read it either) but still listed: the step's result is the same either way.
+ */
 export async function writeAll(projectDir: string, files: Map<string, string>): Promise<string[]> {
-  for (const [rel, content] of files) await writeFileAtomic(join(projectDir, rel), content);
+  for (const [rel, content] of files) await syncFile(join(projectDir, rel), content);
   return [...files.keys()];
 }
 
@@ -73,7 +77,8 @@ export async function writeTree(
 export async function commitTree(ctx: StepContext, subject: string): Promise<string> {
   const repo = join(ctx.projectDir, MANIFESTS);
   await requireManifestsOnMain(repo);
-  return (await commitPaths(repo, TREE_PATHS, subject)).head;
+  // Only the platform reads the manifests repo, and not through isomorphic-git: a new tree may be one pack.
+  return (await commitPaths(repo, TREE_PATHS, subject, { pack: true })).head;
 }
 
 /** Write a render into `deploy/<env>/` and any extra dirs; returns the paths written. */

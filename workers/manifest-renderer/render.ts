@@ -3,7 +3,7 @@ import { parseAllDocuments } from "yaml";
 import type { ProjectSpec } from "../shared/spec-types.js";
 import { joinImageRef, parseImageRef } from "./image-ref.js";
 import { buildTree } from "./kustomize.js";
-import { isYamlMap, toYaml, type YamlMap, type YamlValue } from "./yaml.js";
+import { isYamlMap, parseDocuments, toYaml, toYamlStream, type YamlMap, type YamlValue } from "./yaml.js";
 
 /** The §10.2 render of one environment: single documents and Service-then-Deployment `rendered.yaml`. */
 export interface RenderedEnvironment {
@@ -43,9 +43,9 @@ function parseResources(tree: ReadonlyMap<string, string>, path: string): YamlMa
   const text = tree.get(path);
   if (text === undefined) throw new ManifestError(`manifest file not found: ${path}`);
   const resources: YamlMap[] = [];
-  for (const doc of parseAllDocuments(text)) {
-    if (doc.errors.length > 0) throw new ManifestError(`invalid YAML in ${path}: ${doc.errors[0].message}`);
-    const value: unknown = doc.toJS();
+  for (const doc of parseDocuments(text)) {
+    if (doc.error !== undefined) throw new ManifestError(`invalid YAML in ${path}: ${doc.error}`);
+    const value = doc.value;
     if (value === null || value === undefined) continue;
     if (!isYamlMap(value)) throw new ManifestError(`${path}: a document is not a mapping`);
     resources.push(value);
@@ -160,7 +160,7 @@ export function renderOverlay(tree: ReadonlyMap<string, string>, env: string): R
   return {
     deployment: toYaml(deployment),
     service: toYaml(service),
-    rendered: resources.map((r) => toYaml(r)).join("---\n"),
+    rendered: toYamlStream(resources),
   };
 }
 

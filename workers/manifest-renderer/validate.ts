@@ -12,11 +12,10 @@
 // Bundle cost: about +0.7 MB to dist/slipway.mjs, mostly the compiled Deployment/Service schema closure (PodSpec…).
 
 import { posix } from "node:path";
-import { parseAllDocuments } from "yaml";
 import { Deployment, type IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import { Service, type IService } from "kubernetes-models/v1/Service";
 import { StepError } from "../types.js";
-import { isYamlMap, type YamlMap, type YamlValue } from "./yaml.js";
+import { isYamlMap, parseDocuments, type YamlMap, type YamlValue } from "./yaml.js";
 
 /** The parts of an ajv ErrorObject the messages use (kubernetes-models' ValidationError.errors). */
 interface SchemaError {
@@ -142,22 +141,38 @@ function documentFailures(doc: unknown, partial: boolean): string[] {
   return failures;
 }
 
+// Results by (partial, text): validation is a pure function of the two, and most files of a render are the same
+// from one deploy to the next (base/, other environments' overlays). Bounded: texts come from user specs.
+const CHECKED = new Map<string, readonly string[]>();
+const CHECKED_MAX = 512;
+
 /** Failures of every document of a YAML stream; empty documents (`---` at the end) are skipped. */
-function textFailures(yamlText: string, partial: boolean): string[] {
+function textFailures(yamlText: string, partial: boolean): readonly string[] {
+  const key = `${partial ? "p" : "f"}${yamlText}`;
+  let failures = CHECKED.get(key);
+  if (failures === undefined) {
+    failures = checkText(yamlText, partial);
+    if (CHECKED.size >= CHECKED_MAX) CHECKED.clear();
+    CHECKED.set(key, failures);
+  }
+  return failures;
+}
+
+function checkText(yamlText: string, partial: boolean): string[] {
   const failures: string[] = [];
-  for (const doc of parseAllDocuments(yamlText)) {
-    if (doc.errors.length > 0) {
-      failures.push(`YAML does not parse: ${doc.errors[0].message}`);
+  for (const doc of parseDocuments(yamlText)) {
+    if (doc.error !== undefined) {
+      failures.push(`YAML does not parse: ${doc.error}`);
       continue;
     }
-    const value: unknown = doc.toJS();
+    const value = doc.value;
     if (value === null || value === undefined) continue;
     failures.push(...documentFailures(value, partial));
   }
   return failures;
 }
 
-function fail(failures: string[]): void {
+function fail(failures: readonly string[]): void {
   if (failures.length === 0) return;
   let message = `invalid rendered manifest: ${failures[0]}`;
   let listed = 1;
@@ -186,8 +201,8 @@ function patchPaths(files: ReadonlyMap<string, string>): Set<string> {
   const patches = new Set<string>();
   for (const [path, text] of files) {
     if (!isKustomization(path)) continue;
-    for (const doc of parseAllDocuments(text)) {
-      const k: unknown = doc.errors.length === 0 ? doc.toJS() : undefined;
+    for (const doc of parseDocuments(text)) {
+      const k = doc.value;
       if (!isYamlMap(k)) continue;
       const refs = [
         ...(Array.isArray(k.patches) ? k.patches : []).map((p) => (isYamlMap(p) ? p.path : undefined)),

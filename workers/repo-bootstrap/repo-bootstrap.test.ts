@@ -241,6 +241,8 @@ describe("repoBootstrap create/update", () => {
     ]);
     expect(await gitCli(sourceDir(), "status", "--porcelain")).toBe("");
     expect(await gitCli(manifestsDir(), "status", "--porcelain")).toBe("");
+    // Written without isomorphic-git (workers/git/commit.ts): the git CLI must find the repos complete and valid.
+    for (const dir of [sourceDir(), manifestsDir()]) await gitCli(dir, "fsck", "--strict", "--full", "--no-dangling");
     expect(warnings).toEqual([]);
     expect(server.requests).toEqual([]); // platform commits never run hooks
   });

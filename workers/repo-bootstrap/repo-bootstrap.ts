@@ -1,7 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { commitPaths, currentBranch, headSha, initRepo } from "../git/index.js";
-import { writeFileAtomic } from "../shared/fs-atomic.js";
+import { commitPaths, commitSequence, currentBranch, headSha, initRepo } from "../git/index.js";
+import { readFileOrNull, syncFile, writeFileAtomic } from "../shared/fs-atomic.js";
 import { safeName, short12 } from "../shared/ids.js";
 import { StepError, type StepContext, type StepResult, type Worker } from "../types.js";
 import { HOOK_MODE, SOURCE_HOOK_NAMES, renderHookScript, webhookEndpoint } from "./hooks.js";
@@ -90,12 +89,13 @@ async function bootstrapSource(ctx: StepContext, dir: string, artifacts: string[
   await syncArtifact(projectDir, "repos/source/.paas/repo.json", jsonFile(repoJson), artifacts);
   await syncArtifact(projectDir, "repos/source/.paas/webhook.json", jsonFile(webhookJson), artifacts);
 
-  // Secret and hooks live inside .git: never artifacts, never committed; rewritten so they always match the store.
+  // Secret and hooks live inside .git: never artifacts, never committed; rewritten whenever they differ from what
+  // the store and the settings say (content or mode), so they always match.
   const secret = await ctx.secrets.getOrCreateWebhookSecret(ctx.projectId);
-  await writeFileAtomic(join(dir, ".git", "paas-webhook-secret"), secret);
+  await syncFile(join(dir, ".git", "paas-webhook-secret"), secret);
   const hook = renderHookScript({ projectId: ctx.projectId, endpointBase: ctx.settings.localApiBaseUrl });
   for (const hookName of SOURCE_HOOK_NAMES) {
-    await writeFileAtomic(join(dir, ".git", "hooks", hookName), hook, HOOK_MODE);
+    await syncFile(join(dir, ".git", "hooks", hookName), hook, HOOK_MODE);
   }
 
   const branch = await currentBranch(dir);
@@ -107,10 +107,14 @@ async function bootstrapSource(ctx: StepContext, dir: string, artifacts: string[
     );
     return;
   }
-  if (bootstrapPaths.length > 0) {
-    await commitPaths(dir, bootstrapPaths, `platform-sync: bootstrap source repo (${s12})`);
-  }
-  await commitPaths(dir, [".paas/repo.json", ".paas/webhook.json"], `platform-sync: configure source webhook (${s12})`);
+  // Two commits (SPEC §8.1 subjects), written in one pass: one index write and one ref update.
+  const webhookPaths = [".paas/repo.json", ".paas/webhook.json"];
+  await commitSequence(dir, [
+    ...(bootstrapPaths.length > 0
+      ? [{ paths: bootstrapPaths, subject: `platform-sync: bootstrap source repo (${s12})` }]
+      : []),
+    { paths: webhookPaths, subject: `platform-sync: configure source webhook (${s12})` },
+  ]);
 }
 
 async function bootstrapManifests(ctx: StepContext, dir: string, artifacts: string[]): Promise<void> {
@@ -120,7 +124,11 @@ async function bootstrapManifests(ctx: StepContext, dir: string, artifacts: stri
   const repoJson = { project_id: ctx.projectId, repo: "manifests", path: dir, branch: BRANCH };
   await syncArtifact(projectDir, "repos/manifests/README.md", readme, artifacts);
   await syncArtifact(projectDir, "repos/manifests/.paas/repo.json", jsonFile(repoJson), artifacts);
-  await commitPaths(dir, ["README.md", ".paas/repo.json"], `platform-sync: bootstrap manifests repo (${s12})`);
+  // Its first commit is one pack: nothing reads this repo through isomorphic-git (the source repo stays loose, as
+  // the image builder and the commit watcher read it that way).
+  await commitPaths(dir, ["README.md", ".paas/repo.json"], `platform-sync: bootstrap manifests repo (${s12})`, {
+    pack: true,
+  });
 }
 
 /** 2-space JSON with a trailing newline (SPEC §8.1). */
@@ -129,12 +137,7 @@ function jsonFile(value: unknown): string {
 }
 
 async function readOrNull(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw err;
-  }
+  return readFileOrNull(path)?.toString("utf8") ?? null;
 }
 
 /** Write `projectDir/rel` atomically unless it already holds `content`; a written file becomes an artifact. */
