@@ -36,8 +36,9 @@ export class OpEventFeed {
   private beats = new Map<OpEvent, Buffer>();
   private beatAt = "";
   private readonly unsubscribe: () => void;
-  /** Resolves after the first read of the op's retained events. */
-  readonly ready: Promise<void>;
+  private loaded: Promise<void> | null = null;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(
     private readonly opId: string,
@@ -45,9 +46,37 @@ export class OpEventFeed {
     private readonly onEmpty: () => void,
   ) {
     // Subscribe before the first read, so no event published in between is missed.
-    const sub = store.watch(opId, () => void this.refresh());
+    const sub = store.watch(opId, () => this.pull());
     this.unsubscribe = () => sub.unsubscribe();
-    this.ready = this.refresh();
+    void this.ready.catch(() => {}); // the first stream awaits it and answers the error; start reading now
+  }
+
+  /**
+   * Resolves after a successful first read of the op's retained events. A failed first read (NATS restarting) is
+   * not remembered: the next stream to ask reads again.
+   */
+  get ready(): Promise<void> {
+    this.loaded ??= this.refresh().catch((err: unknown) => {
+      this.loaded = null;
+      throw err;
+    });
+    return this.loaded;
+  }
+
+  /**
+   * Read on a notification. A failed read (a NATS timeout while the server restarts) must neither crash the process
+   * as an unhandled rejection nor leave an event unread with no notification to come: it is retried every second
+   * while the feed has streams.
+   */
+  private pull(): void {
+    this.refresh().catch(() => {
+      if (this.closed || this.retryTimer) return;
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        if (!this.closed) this.pull();
+      }, 1000);
+      this.retryTimer.unref();
+    });
   }
 
   /** Read every event after the cursor (single flight; a refresh requested meanwhile runs again after). */
@@ -123,6 +152,8 @@ export class OpEventFeed {
 
   release(): void {
     if (--this.refs > 0) return;
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     this.unsubscribe();
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;

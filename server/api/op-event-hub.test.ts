@@ -1,0 +1,88 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { OpEventStore, StoredOpEvent } from "../store/index.js";
+import { OpEventHub } from "./op-event-hub.js";
+
+/**
+ * The feed's reading rules against a store double with the two calls the feed uses (`watch`, `next`); the real
+ * store, NATS restarts included, is exercised by test/integration/sse.test.ts and chaos R1/R3.
+ */
+function storeDouble() {
+  const events: StoredOpEvent[] = [];
+  let notify: () => void = () => {};
+  let failuresLeft = 0;
+  const store = {
+    watch: (_opId: string, cb: () => void) => {
+      notify = cb;
+      return { unsubscribe: () => (notify = () => {}) };
+    },
+    next: async (_opId: string, fromSeq: number) => {
+      if (failuresLeft > 0) {
+        failuresLeft--;
+        throw new Error("TIMEOUT");
+      }
+      return events.find((e) => e.streamSeq >= fromSeq) ?? null;
+    },
+  } as unknown as OpEventStore;
+  const append = (sequence: number) =>
+    events.push({
+      streamSeq: events.length + 1,
+      name: "op.status",
+      payload: { sequence, op_id: "op1", event_id: `e${sequence}` },
+    } as unknown as StoredOpEvent);
+  return { store, append, notify: () => notify(), failNext: (n: number) => (failuresLeft = n) };
+}
+
+describe("OpEventFeed", () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it("a failed first read is not remembered: the next stream reads again", async () => {
+    const d = storeDouble();
+    d.append(1);
+    d.failNext(1);
+    const feed = new OpEventHub(d.store).acquire("op1");
+    await expect(feed.ready).rejects.toThrow("TIMEOUT");
+    await feed.ready;
+    expect(feed.events.map((e) => e.payload.sequence)).toEqual([1]);
+    feed.release();
+  });
+
+  it("a failed read after a notification neither rejects unhandled nor leaves the event unread", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (r: unknown) => unhandled.push(r);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const d = storeDouble();
+      const feed = new OpEventHub(d.store).acquire("op1");
+      await feed.ready;
+      const seen: number[] = [];
+      feed.onAppend(() => seen.push(feed.events.length));
+      d.append(1);
+      d.failNext(1);
+      d.notify();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(feed.events).toHaveLength(0); // the read failed
+      await vi.advanceTimersByTimeAsync(1000); // retried without another notification
+      expect(feed.events.map((e) => e.payload.sequence)).toEqual([1]);
+      expect(seen).toEqual([1]);
+      feed.release();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
+
+  it("stops retrying once its last stream is gone", async () => {
+    const d = storeDouble();
+    const feed = new OpEventHub(d.store).acquire("op1");
+    await feed.ready;
+    d.failNext(1);
+    d.notify();
+    await vi.advanceTimersByTimeAsync(0);
+    feed.release();
+    d.append(1);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(feed.events).toHaveLength(0);
+  });
+});
