@@ -1,3 +1,4 @@
+import { withRetries } from "./retry.js";
 import { headers } from "@nats-io/nats-core";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { Delivery, OpInput, Project, ProjectPhase, Stores, StoredOp } from "../store/index.js";
@@ -74,9 +75,12 @@ export class Enqueuer {
     try {
       await this.stores.projects.create(project);
     } catch (err) {
-      await this.stores.ops.remove(op.id).catch(() => undefined);
-      if (err instanceof RevisionConflictError) throw new ProjectExistsError(projectId);
-      throw new StoreError("persist project", { cause: err });
+      if (err instanceof RevisionConflictError) {
+        await this.stores.ops.remove(op.id).catch(() => undefined);
+        throw new ProjectExistsError(projectId);
+      }
+      // A timeout may hide a write that landed (NATS restarting): end the op and roll the project back for sure.
+      await this.failEnqueue(project, op, err as Error);
     }
     return this.start(project, op);
   }
@@ -146,13 +150,15 @@ export class Enqueuer {
 
   /** Index the op, emit op.bootstrap + op.status(queued), then publish the first step's work. */
   private async start(project: Project, op: StoredOp): Promise<Accepted> {
-    await this.stores.ops.addToIndex(project.id, op.id);
-    const view = toOperation(op);
-    this.stores.events.expectNew(op.id); // a new op has no events: its first publish needs no tail read
-    await emit(this.stores, "op.bootstrap", view, { message: "operation accepted and queued" });
-    await emit(this.stores, "op.status", view, { message: "queued" });
-    this.observer.opStatus?.(op);
+    // From here the project names the op: any failure (NATS restarting under a request) must end the op and roll
+    // back or settle the project, or a queued op without work would block the project for good (chaos R1).
     try {
+      await this.stores.ops.addToIndex(project.id, op.id);
+      const view = toOperation(op);
+      this.stores.events.expectNew(op.id); // a new op has no events: its first publish needs no tail read
+      await emit(this.stores, "op.bootstrap", view, { message: "operation accepted and queued" });
+      await emit(this.stores, "op.status", view, { message: "queued" });
+      this.observer.opStatus?.(op);
       await publishWork(this.js, op, STEP_ORDER[op.kind][0]);
     } catch (err) {
       await this.failEnqueue(project, op, err as Error);
@@ -163,12 +169,10 @@ export class Enqueuer {
   private async failEnqueue(project: Project, op: StoredOp, cause: Error): Promise<never> {
     const reason = `publish op: ${cause.message}`;
     this.log.error({ op_id: op.id, err: cause.message }, "enqueue failed");
-    const failed = await this.stores.ops.mutate(op.id, (o) => ({
-      ...o,
-      status: "error",
-      error: reason,
-      finished: nowIso(),
-    }));
+    // The broker may be restarting: the recording is retried for ~20 s so the op does not stay queued.
+    const failed = await withRetries(() =>
+      this.stores.ops.mutate(op.id, (o) => ({ ...o, status: "error", error: reason, finished: nowIso() })),
+    );
     const failedOp = failed?.value ?? { ...op, status: "error" as const, error: reason };
     const view = toOperation(failedOp);
     await emit(this.stores, "op.status", view, { message: "operation status updated", error: reason }).catch(
@@ -180,15 +184,15 @@ export class Enqueuer {
     let rollbackFailed = false;
     if (op.kind === "create") {
       try {
-        await this.stores.projects.delete(project.id);
-        await this.stores.ops.deleteIndex(project.id);
+        await withRetries(() => this.stores.projects.delete(project.id));
+        await withRetries(() => this.stores.ops.deleteIndex(project.id));
         rolledBack = true;
       } catch {
         rolledBack = false;
         rollbackFailed = true;
       }
     } else {
-      await settleProject(this.stores, failedOp).catch(() => undefined);
+      await withRetries(() => settleProject(this.stores, failedOp)).catch(() => undefined);
     }
     throw new EnqueueError(reason, op.kind, view, project, rolledBack, rollbackFailed, { cause });
   }

@@ -1,3 +1,4 @@
+import { withRetries } from "./retry.js";
 import { nanos } from "@nats-io/nats-core";
 import {
   AckPolicy,
@@ -541,20 +542,4 @@ export function currentStep(op: StoredOp): WorkerName | null {
   const last = op.steps[op.steps.length - 1];
   if (last.ended_at === ZERO_TIME) return order[op.steps.length - 1];
   return order[op.steps.length] ?? null;
-}
-
-/** Retry a recording step (KV/stream writes) with a short backoff for about 20 s before giving up. */
-async function withRetries(fn: () => Promise<void>): Promise<void> {
-  let delay = 200;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      await fn();
-      return;
-    } catch (err) {
-      if (Date.now() + delay > deadline) throw err;
-      await new Promise((r) => setTimeout(r, delay));
-      delay = Math.min(delay * 2, 3000);
-    }
-  }
 }

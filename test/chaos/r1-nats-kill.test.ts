@@ -4,6 +4,7 @@
  * git commits); a create refused with 5xx (or cut off) during the outage leaves no half-written project.
  * Extends crash.test.ts ("restarts a nats-server child that dies") from an idle process to 200 creates in flight.
  */
+import { mkdir, writeFile } from "node:fs/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { call, SAMPLE_SPEC, type JsonResponse } from "../support/api.js";
 import { makeDirs, startSlipway, type Dirs, type SlipwayProcess } from "../support/slipway-process.js";
@@ -113,6 +114,23 @@ describe("R1: kill -9 nats-server during 200 concurrent creates", () => {
         `SSE reconnects ${follows.reduce((n, f) => n + f.connects - 1, 0)}`,
     );
     const stuck = accepted.filter((_, i) => !follows[i].terminal).map((a) => a.id);
+    if (stuck.length > 0) {
+      // What a stuck op looked like, for the failure report: its record, its stored events, the server's log.
+      await mkdir("test-output", { recursive: true });
+      const report: unknown[] = [];
+      for (const a of accepted.filter((x) => stuck.includes(x.id))) {
+        const opId = a.r.body.op.id as string;
+        report.push({
+          op: (await call(sw.base, "GET", `/api/ops/${opId}`)).body,
+          events: (await storedEvents(sw.base, opId)).map(
+            (f) => `${f.id} ${f.event} ${JSON.stringify(f.data?.message ?? "")}`,
+          ),
+        });
+      }
+      await writeFile("test-output/chaos-r1-stuck.json", JSON.stringify(report, null, 2));
+      await writeFile("test-output/chaos-r1-slipway.log", sw.logs());
+      console.log(`R1: stuck ops and the server log written to test-output/chaos-r1-*`);
+    }
     expect(stuck, "ops whose stream never reached a terminal event").toEqual([]);
 
     // Creates without a 202: the project is absent or complete (its op done, exactly once).
