@@ -73,6 +73,19 @@ describe("OpEventFeed", () => {
     }
   });
 
+  it("reads again shortly when a notification arrives before the stream has stored the event", async () => {
+    const d = storeDouble();
+    const feed = new OpEventHub(d.store).acquire("op1");
+    await feed.ready;
+    d.notify(); // the core message is routed before the stream ingests it
+    await vi.advanceTimersByTimeAsync(0);
+    expect(feed.events).toHaveLength(0);
+    d.append(1); // stored now; no further notification comes
+    await vi.advanceTimersByTimeAsync(20);
+    expect(feed.events.map((e) => e.payload.sequence)).toEqual([1]);
+    feed.release();
+  });
+
   it("stops retrying once its last stream is gone", async () => {
     const d = storeDouble();
     const feed = new OpEventHub(d.store).acquire("op1");

@@ -64,19 +64,33 @@ export class OpEventFeed {
   }
 
   /**
-   * Read on a notification. A failed read (a NATS timeout while the server restarts) must neither crash the process
-   * as an unhandled rejection nor leave an event unread with no notification to come: it is retried every second
-   * while the feed has streams.
+   * Read on a notification. The notification is the published event itself and can arrive before the stream has
+   * stored it (JetStream ingests asynchronously): when a read finds nothing new it is repeated a few times shortly
+   * after (20, 40, 80, 160, 320 ms), or the op's last event could stay unread with no notification to come. A failed
+   * read (a NATS timeout while the server restarts) must neither crash the process as an unhandled rejection nor
+   * leave an event unread: it is retried every second while the feed has streams. Every heartbeat tick reads too.
    */
-  private pull(): void {
-    this.refresh().catch(() => {
-      if (this.closed || this.retryTimer) return;
-      this.retryTimer = setTimeout(() => {
-        this.retryTimer = undefined;
-        if (!this.closed) this.pull();
-      }, 1000);
-      this.retryTimer.unref();
-    });
+  private pull(attempt = 0): void {
+    const before = this.events.length;
+    this.refresh().then(
+      () => {
+        if (this.closed || this.events.length !== before || attempt >= 5) return;
+        setTimeout(
+          () => {
+            if (!this.closed) this.pull(attempt + 1);
+          },
+          20 * 2 ** attempt,
+        ).unref();
+      },
+      () => {
+        if (this.closed || this.retryTimer) return;
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = undefined;
+          if (!this.closed) this.pull();
+        }, 1000);
+        this.retryTimer.unref();
+      },
+    );
   }
 
   /** Read every event after the cursor (single flight; a refresh requested meanwhile runs again after). */
@@ -129,6 +143,7 @@ export class OpEventFeed {
   }
 
   private tick(): void {
+    this.pull(5); // a safety net: one read per tick, no follow-up reads
     this.beats = new Map();
     this.beatAt = nowIso();
     for (const fn of [...this.tickers]) fn();

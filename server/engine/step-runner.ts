@@ -65,6 +65,9 @@ export function normalizeArtifacts(list: string[]): string[] {
   return [...new Set(list.map((p) => p.replace(/^\/+/, "")))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/** How long another delivery of a running step waits before it is looked at again. */
+const DUPLICATE_REDELIVERY_MS = 5_000;
+
 /**
  * Consumes PAAS_WORK with one durable pull consumer per worker group, runs steps with bounded
  * concurrency, and advances, retries or fails ops (SPEC §3, DESIGN §2–3).
@@ -139,8 +142,12 @@ export class StepRunner {
     }
     const key = `${work.op_id}.${work.step}`;
     if (this.inFlight.has(key)) {
-      // A duplicate of a step this process is running (re-published at start): the running copy decides.
-      m.ack();
+      // Another delivery of a step this process is running (re-published at start, or the same message handed out
+      // again after a nats-server restart): the running copy decides. Never ack it: on a work-queue stream an ack
+      // removes the message, so a retry the running copy asks for with its nak would be lost and the op stuck
+      // (chaos R1). Hand it back for later instead; by then the step has ended (the redelivery just advances) or is
+      // being retried.
+      m.nak(DUPLICATE_REDELIVERY_MS);
       return;
     }
     const abort = new AbortController();
