@@ -8,10 +8,10 @@ import { OpEventHub } from "./op-event-hub.js";
  */
 function storeDouble() {
   const events: StoredOpEvent[] = [];
-  let notify: () => void = () => {};
+  let notify: (sequence?: number) => void = () => {};
   let failuresLeft = 0;
   const store = {
-    watch: (_opId: string, cb: () => void) => {
+    watch: (_opId: string, cb: (sequence?: number) => void) => {
       notify = cb;
       return { unsubscribe: () => (notify = () => {}) };
     },
@@ -29,7 +29,12 @@ function storeDouble() {
       name: "op.status",
       payload: { sequence, op_id: "op1", event_id: `e${sequence}` },
     } as unknown as StoredOpEvent);
-  return { store, append, notify: () => notify(), failNext: (n: number) => (failuresLeft = n) };
+  return {
+    store,
+    append,
+    notify: (sequence?: number) => notify(sequence),
+    failNext: (n: number) => (failuresLeft = n),
+  };
 }
 
 describe("OpEventFeed", () => {
@@ -77,7 +82,7 @@ describe("OpEventFeed", () => {
     const d = storeDouble();
     const feed = new OpEventHub(d.store).acquire("op1");
     await feed.ready;
-    d.notify(); // the core message is routed before the stream ingests it
+    d.notify(1); // the core message is routed before the stream ingests it
     await vi.advanceTimersByTimeAsync(0);
     expect(feed.events).toHaveLength(0);
     d.append(1); // stored now; no further notification comes

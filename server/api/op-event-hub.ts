@@ -46,7 +46,7 @@ export class OpEventFeed {
     private readonly onEmpty: () => void,
   ) {
     // Subscribe before the first read, so no event published in between is missed.
-    const sub = store.watch(opId, () => this.pull());
+    const sub = store.watch(opId, (sequence) => this.pull(sequence));
     this.unsubscribe = () => sub.unsubscribe();
     void this.ready.catch(() => {}); // the first stream awaits it and answers the error; start reading now
   }
@@ -65,19 +65,20 @@ export class OpEventFeed {
 
   /**
    * Read on a notification. The notification is the published event itself and can arrive before the stream has
-   * stored it (JetStream ingests asynchronously): when a read finds nothing new it is repeated a few times shortly
-   * after (20, 40, 80, 160, 320 ms), or the op's last event could stay unread with no notification to come. A failed
+   * stored it (JetStream ingests asynchronously): while the notified sequence has not been read, the read is repeated
+   * a few times shortly after (20, 40, 80, 160, 320 ms), or the op's last event could stay unread with no
+   * notification to come. A failed
    * read (a NATS timeout while the server restarts) must neither crash the process as an unhandled rejection nor
    * leave an event unread: it is retried every second while the feed has streams. Every heartbeat tick reads too.
    */
-  private pull(attempt = 0): void {
-    const before = this.events.length;
+  private pull(notified?: number, attempt = 0): void {
     this.refresh().then(
       () => {
-        if (this.closed || this.events.length !== before || attempt >= 5) return;
+        const read = this.events.at(-1)?.payload.sequence ?? 0;
+        if (this.closed || notified === undefined || read >= notified || attempt >= 5) return;
         setTimeout(
           () => {
-            if (!this.closed) this.pull(attempt + 1);
+            if (!this.closed) this.pull(notified, attempt + 1);
           },
           20 * 2 ** attempt,
         ).unref();
@@ -143,7 +144,7 @@ export class OpEventFeed {
   }
 
   private tick(): void {
-    this.pull(5); // a safety net: one read per tick, no follow-up reads
+    this.pull(); // a safety net: one read per tick
     this.beats = new Map();
     this.beatAt = nowIso();
     for (const fn of [...this.tickers]) fn();

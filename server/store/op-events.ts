@@ -194,7 +194,17 @@ export class OpEventStore {
    * Wake-up notifications for new events of an op (core NATS sees every JetStream publish). The
    * reader still reads from the stream, so nothing is lost when a notification is.
    */
-  watch(opId: string, onEvent: () => void): Subscription {
-    return this.nc.subscribe(eventSubject(opId), { callback: () => onEvent() });
+  watch(opId: string, onEvent: (sequence?: number) => void): Subscription {
+    return this.nc.subscribe(eventSubject(opId), {
+      callback: (_err, m) => {
+        let sequence: number | undefined;
+        try {
+          sequence = (m.json() as { sequence?: number }).sequence;
+        } catch {
+          sequence = undefined;
+        }
+        onEvent(typeof sequence === "number" ? sequence : undefined);
+      },
+    });
   }
 }
