@@ -1,41 +1,28 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { jetstream } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NatsSupervisor } from "../broker/index.js";
 import type { ReleaseRecord } from "../../workers/types.js";
 import { ReleaseStore } from "./releases.js";
+import { startTestBroker, type TestBroker } from "../../test/support/nats.js";
 
 // A real nats-server (DESIGN §4: no mocked broker); each test gets its own bucket, so a fresh store sees a fresh
 // bucket exactly as a first start would.
-const quiet = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
-let dir: string;
-let supervisor: NatsSupervisor;
+let broker: TestBroker;
 let nc: NatsConnection;
 let kvm: Kvm;
 let buckets = 0;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "slipway-releases-"));
-  supervisor = new NatsSupervisor({
-    bin: "nats-server",
-    searchPath: process.env.PATH ?? "",
-    storeDir: join(dir, "nats"),
-    sync: "always",
-    log: quiet,
-  });
-  nc = await connect({ servers: await supervisor.start() });
+  broker = await startTestBroker("releases");
+  nc = await connect({ servers: broker.url });
   kvm = new Kvm(jetstream(nc));
 }, 30_000);
 
 afterAll(async () => {
   await nc?.drain();
-  await supervisor?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await broker?.stop();
 });
 
 const freshBucket = () => kvm.create(`releases_test_${++buckets}`, { history: 10 });

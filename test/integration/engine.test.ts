@@ -1,12 +1,10 @@
 // The operation engine against a real nats-server, with step implementations written for the test: retries,
 // exhausted attempts, permanent failures, and parallelism across projects.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { NatsSupervisor, provisionJetStream, type JetStreamHandles } from "../../server/broker/index.js";
+import { provisionJetStream, type JetStreamHandles } from "../../server/broker/index.js";
 import {
   createStores,
   OpEventStore,
@@ -18,8 +16,8 @@ import { Engine, basePayload, currentStep, publishWork, STEP_ORDER } from "../..
 import { newId32, nowIso, ZERO_TIME } from "../../workers/shared/ids.js";
 import { StepError, TransientStepError, type StepContext, type Worker, type WorkerName } from "../../workers/types.js";
 import type { ProjectSpec } from "../../workers/shared/spec-types.js";
+import { quiet, startTestBroker, type TestBroker } from "../support/nats.js";
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
 const SPEC: ProjectSpec = {
   apiVersion: "platform.example.com/v2",
   kind: "App",
@@ -30,7 +28,7 @@ const SPEC: ProjectSpec = {
 };
 
 let dir: string;
-let supervisor: NatsSupervisor;
+let broker: TestBroker;
 let nc: NatsConnection;
 let handles: JetStreamHandles;
 let stores: Stores;
@@ -53,15 +51,9 @@ function worker(name: WorkerName): Worker {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "slipway-engine-"));
-  supervisor = new NatsSupervisor({
-    bin: "nats-server",
-    searchPath: process.env.PATH ?? "",
-    storeDir: join(dir, "nats"),
-    sync: "always",
-    log: quiet,
-  });
-  nc = await connect({ servers: await supervisor.start() });
+  broker = await startTestBroker("engine");
+  dir = broker.dir;
+  nc = await connect({ servers: broker.url });
   handles = await provisionJetStream(nc, 1);
   stores = createStores(nc, handles);
   engine = new Engine({
@@ -89,8 +81,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await engine?.stop(1000);
   await nc?.drain();
-  await supervisor?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await broker?.stop();
 });
 
 const input = { spec: SPEC, request_id: "t", remote_addr: "", actor: "anonymous" };

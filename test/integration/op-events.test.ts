@@ -2,34 +2,22 @@
 // publishes from one process (serialised: one publish each, no conflicts) and from two "processes" (two stores on
 // two connections: the server's expected-last-subject-sequence check orders them, the in-memory tail is a cache).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { NatsSupervisor, provisionJetStream, type JetStreamHandles } from "../../server/broker/index.js";
+import { provisionJetStream, type JetStreamHandles } from "../../server/broker/index.js";
 import { EventTailMovedError, OpEventStore, type OpEvent, type OpEventCounters } from "../../server/store/index.js";
 import { newId32 } from "../../workers/shared/ids.js";
+import { startTestBroker, type TestBroker } from "../support/nats.js";
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
-
-let dir: string;
-let supervisor: NatsSupervisor;
+let broker: TestBroker;
 let ncA: NatsConnection;
 let ncB: NatsConnection;
 let hA: JetStreamHandles;
 let hB: JetStreamHandles;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "slipway-op-events-"));
-  supervisor = new NatsSupervisor({
-    bin: "nats-server",
-    searchPath: process.env.PATH ?? "",
-    storeDir: join(dir, "nats"),
-    sync: "always",
-    log: quiet,
-  });
-  const url = await supervisor.start();
+  broker = await startTestBroker("op-events");
+  const url = broker.url;
   ncA = await connect({ servers: url });
   ncB = await connect({ servers: url });
   hA = await provisionJetStream(ncA, 1);
@@ -39,8 +27,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await ncA?.drain();
   await ncB?.drain();
-  await supervisor?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await broker?.stop();
 });
 
 /** A store as one Slipway process has it. */

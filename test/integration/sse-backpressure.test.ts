@@ -3,9 +3,6 @@
 // far larger than a socket buffer. A client that stops reading holds at most one frame beyond the response's
 // buffer and is cut after a few blocked heartbeats; a slow client still gets every event once, in order.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import net from "node:net";
 import http, { type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -13,20 +10,19 @@ import { Hono } from "hono";
 import { createAdaptorServer } from "@hono/node-server";
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { NatsSupervisor, provisionJetStream } from "../../server/broker/index.js";
+import { provisionJetStream } from "../../server/broker/index.js";
 import { OpEventStore, type StoredOp } from "../../server/store/index.js";
 import { OpEventHub } from "../../server/api/op-event-hub.js";
 import { streamOpEvents } from "../../server/api/op-events-sse.js";
 import type { ApiDeps } from "../../server/api/deps.js";
 import type { AppEnv } from "../../server/http/index.js";
 import { newId32, nowIso, ZERO_TIME } from "../../workers/shared/ids.js";
+import { quiet, startTestBroker, type TestBroker } from "../support/nats.js";
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
 const EVENTS = 160;
 const MESSAGE = "x".repeat(48 * 1024); // each frame ≈ 48 KiB: 160 of them ≈ 7.7 MiB
 
-let dir: string;
-let supervisor: NatsSupervisor;
+let broker: TestBroker;
 let nc: NatsConnection;
 let store: OpEventStore;
 let hub: OpEventHub;
@@ -73,15 +69,8 @@ async function bigOp(terminal: boolean): Promise<string> {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "slipway-sse-bp-"));
-  supervisor = new NatsSupervisor({
-    bin: "nats-server",
-    searchPath: process.env.PATH ?? "",
-    storeDir: join(dir, "nats"),
-    sync: "always",
-    log: quiet,
-  });
-  nc = await connect({ servers: await supervisor.start() });
+  broker = await startTestBroker("sse-bp");
+  nc = await connect({ servers: broker.url });
   const h = await provisionJetStream(nc, 1);
   store = new OpEventStore(nc, h.js, h.jsm);
   hub = new OpEventHub(store);
@@ -121,8 +110,7 @@ afterAll(async () => {
   server?.closeAllConnections();
   await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
   await nc?.drain();
-  await supervisor?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await broker?.stop();
 });
 
 function untilEmpty(): Promise<void> {

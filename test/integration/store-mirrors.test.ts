@@ -2,20 +2,15 @@
 // delivery mirror (authoritative misses, eviction with a KV fallback, racing claims), the one-pass start-up load
 // of KV mirrors, and the lean acknowledged JetStream publisher used for request-path writes.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { KV } from "@nats-io/kv";
-import { NatsSupervisor, provisionJetStream, STREAMS, type JetStreamHandles } from "../../server/broker/index.js";
+import { provisionJetStream, STREAMS, type JetStreamHandles } from "../../server/broker/index.js";
 import { CommitStore, DeliveryStore, JetStreamPublisher, PublishError } from "../../server/store/index.js";
 import { KvCache } from "../../server/store/kv-cache.js";
+import { quiet, startTestBroker, type TestBroker } from "../support/nats.js";
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
-
-let dir: string;
-let supervisor: NatsSupervisor;
+let broker: TestBroker;
 let nc: NatsConnection;
 let h: JetStreamHandles;
 
@@ -37,22 +32,14 @@ function counting(kv: KV): { kv: KV; gets: () => number } {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "slipway-mirrors-"));
-  supervisor = new NatsSupervisor({
-    bin: "nats-server",
-    searchPath: process.env.PATH ?? "",
-    storeDir: join(dir, "nats"),
-    sync: "always",
-    log: quiet,
-  });
-  nc = await connect({ servers: await supervisor.start() });
+  broker = await startTestBroker("mirrors");
+  nc = await connect({ servers: broker.url });
   h = await provisionJetStream(nc, 1);
 });
 
 afterAll(async () => {
   await nc?.close();
-  await supervisor?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await broker?.stop();
 });
 
 describe("DeliveryStore", () => {
