@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { Context } from "hono";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
-import type { AppEnv } from "../http/index.js";
+import { ApiError, type AppEnv } from "../http/index.js";
 import { TERMINAL_EVENTS, type OpEvent, type StoredOp } from "../store/index.js";
 import { STEP_ORDER, hintFor, progressPercent } from "../engine/index.js";
 import { ZERO_TIME } from "../../workers/shared/ids.js";
@@ -156,8 +156,10 @@ export async function streamOpEvents(c: Context<AppEnv>, d: ApiDeps, op: StoredO
   try {
     await feed.ready;
   } catch (err) {
+    // The stream could not be read (NATS restarting): a 500 with the endpoint's text; the client reconnects.
     feed.release();
-    throw err;
+    d.log.warn({ op_id: op.id, err: (err as Error).message }, "sse stream failed: op events not readable");
+    throw new ApiError(500, "INTERNAL_ERROR", "failed to read op events");
   }
   const k = resumePoint(c.req.header("last-event-id"), c.req.query("last_event_id"));
   const stored = feed.events;
