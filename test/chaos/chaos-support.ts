@@ -182,12 +182,22 @@ export async function followOp(base: () => string, opId: string, o: FollowOption
     }
   }
   if (res.terminal && lastId !== undefined) {
-    const r = await fetch(`${base()}/api/ops/${opId}/events`, {
-      headers: { ...o.headers, "Last-Event-ID": lastId },
-      signal: AbortSignal.timeout(10_000),
-    }).catch(() => null);
-    res.gone204 = r?.status === 204;
-    await r?.body?.cancel().catch(() => undefined);
+    // Asked like any other connection: when the terminal event came just before a kill, the first try meets the
+    // outage (no answer, or a 5xx while the broker restarts) and is made again against the restarted process.
+    for (;;) {
+      const r = await fetch(`${base()}/api/ops/${opId}/events`, {
+        headers: { ...o.headers, "Last-Event-ID": lastId },
+        signal: AbortSignal.timeout(10_000),
+      }).catch(() => null);
+      await r?.body?.cancel().catch(() => undefined);
+      if (r && r.status < 500) {
+        res.gone204 = r.status === 204;
+        break;
+      }
+      res.hiccups.push(r ? `status ${r.status} at the terminal id` : "no answer at the terminal id");
+      if (Date.now() >= deadline) break;
+      await sleep(200);
+    }
   }
   return res;
 }

@@ -96,7 +96,8 @@ describe("R3: SSE resume with Last-Event-ID at random points, across a kill -9 a
       const all = stored.get(c.op)!;
       const label = `${c.kind} ${c.op}`;
       if (!r.terminal) problems.push(`${label}: never saw the terminal event (${r.hiccups.slice(-3).join(", ")})`);
-      if (!r.gone204) problems.push(`${label}: reconnect at the terminal id was not 204`);
+      if (!r.gone204)
+        problems.push(`${label}: reconnect at the terminal id was not 204 (${r.hiccups.slice(-2).join(", ")})`);
       if (c.kind === "D") {
         // Each connection replays exactly from its resume point: ids k+1, k+2, … equal to the stored frames.
         for (const seg of r.segments) {
