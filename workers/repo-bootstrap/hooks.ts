@@ -29,10 +29,11 @@ function shQuote(s: string): string {
 /** Render the POSIX sh post-commit/post-merge hook that posts a signed source webhook (SPEC §6.3, steps 1–8). */
 export function renderHookScript({ projectId, endpointBase, hookName }: HookScriptOptions): string {
   // Baked values are single-quoted for sh; the project id is JSON-encoded once here so the body stays valid JSON.
-  const hookNameLine = hookName === undefined ? `hook_name=$(basename "$0")` : `hook_name=${shQuote(hookName)}`;
+  const hookNameLine = hookName === undefined ? `hook_name=\${0##*/}` : `hook_name=${shQuote(hookName)}`;
   return `#!/bin/sh
 # Installed by Slipway repoBootstrap (rewritten on every create/update): posts a signed source webhook
-# for commits on main. A failed delivery never blocks git: this script always exits 0.
+# for commits on main. A failed delivery never blocks git: this script always exits 0. \`git commit\` waits for
+# it, so it spawns only what has to be a process (git twice, openssl, curl, date); the rest is shell builtins.
 umask 077
 paas_project_json=${shQuote(JSON.stringify(projectId))}
 paas_webhook_url=${shQuote(webhookEndpoint(endpointBase))}
@@ -42,8 +43,14 @@ ${hookNameLine}
 command -v git >/dev/null 2>&1 || exit 0
 command -v curl >/dev/null 2>&1 || exit 0
 
-# 2. only commits on main
-branch=$(git rev-parse --abbrev-ref HEAD 2>/dev/null) || exit 0
+# 2. only commits on main (one git call answers step 4's sha, the branch and the git dir, a line each)
+nl='
+'
+head=$(git rev-parse HEAD --abbrev-ref HEAD --git-dir 2>/dev/null) || exit 0
+sha=\${head%%"$nl"*}
+head=\${head#*"$nl"}
+branch=\${head%%"$nl"*}
+git_dir=\${head#*"$nl"}
 [ "$branch" = "main" ] || exit 0
 
 # 3. platform commits never trigger CI
@@ -53,9 +60,7 @@ case "$subject" in
 esac
 
 # 4. needs a commit
-sha=$(git rev-parse HEAD 2>/dev/null) || sha=""
-[ -n "$sha" ] || exit 0
-git_dir=$(git rev-parse --git-dir 2>/dev/null) || exit 0
+[ -n "$sha" ] && [ -n "$git_dir" ] || exit 0
 
 # 5. body, delivery id and signature
 body=$(printf '{"project_id":%s,"repo":"source","branch":"%s","ref":"refs/heads/%s","commit":"%s"}' \\
@@ -63,7 +68,7 @@ body=$(printf '{"project_id":%s,"repo":"source","branch":"%s","ref":"refs/heads/
 
 delivery=""
 if [ -r /proc/sys/kernel/random/uuid ]; then
-  delivery=$(cat /proc/sys/kernel/random/uuid 2>/dev/null)
+  read -r delivery </proc/sys/kernel/random/uuid 2>/dev/null || delivery=""
 fi
 if [ -z "$delivery" ] && command -v uuidgen >/dev/null 2>&1; then
   delivery=$(uuidgen 2>/dev/null)
@@ -75,9 +80,11 @@ fi
 signature=""
 secret_file="$git_dir/paas-webhook-secret"
 if [ -r "$secret_file" ] && command -v openssl >/dev/null 2>&1; then
-  secret=$(cat "$secret_file" 2>/dev/null)
+  secret=""
+  read -r secret <"$secret_file" 2>/dev/null
   # OpenSSL prints "HMAC-SHA2-256(stdin)= <hex>" or "(stdin)= <hex>" depending on version: keep the last field.
-  hex=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$secret" 2>/dev/null | awk '{ print $NF }')
+  hex=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$secret" 2>/dev/null)
+  hex=\${hex##* }
   case "$hex" in
     "" | *[!0-9a-f]*) ;;
     *) signature="sha256=$hex" ;;
