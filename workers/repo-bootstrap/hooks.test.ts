@@ -32,6 +32,7 @@ describe("webhookEndpoint", () => {
 describe("renderHookScript", () => {
   it("is identical for both hooks unless a name is baked in", () => {
     const opts = { projectId: "p", endpointBase: "http://h" };
+    // eslint-disable-next-line no-template-curly-in-string -- the hook's own shell expansion, not a JS template.
     expect(renderHookScript(opts)).toContain("hook_name=${0##*/}");
     expect(renderHookScript({ ...opts, hookName: "post-merge" })).toContain("hook_name='post-merge'");
   });
