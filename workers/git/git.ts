@@ -11,6 +11,7 @@ import { isPlainRef, readHead, resolveRef } from "./refs.js";
 import { PLATFORM_AUTHOR, type CommitResult } from "./types.js";
 
 export { PLATFORM_AUTHOR, type CommitResult } from "./types.js";
+export { readCommitInfo, readFileAtCommit, readTreeFiles, type CommittedFile } from "./read-tree.js";
 
 /** Upper bound for one git operation (SPEC §3.6: a git timeout is a transient failure). */
 export const GIT_TIMEOUT_MS = 20_000;

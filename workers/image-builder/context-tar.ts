@@ -1,31 +1,5 @@
-import fs from "node:fs";
-import git from "isomorphic-git";
 import { pack } from "tar-stream";
-import { withGitTimeout } from "../git/index.js";
-
-interface TreeFile {
-  path: string;
-  mode: number;
-  content: Uint8Array;
-  symlink?: string;
-}
-
-/** The files under a tree, depth first in tree order; blobs and subtrees are read concurrently. */
-async function walkTree(dir: string, oid: string, prefix: string): Promise<TreeFile[]> {
-  const { tree } = await git.readTree({ fs, dir, oid });
-  const parts = await Promise.all(
-    tree.map(async (e): Promise<TreeFile[]> => {
-      const path = prefix ? `${prefix}/${e.path}` : e.path;
-      if (e.type === "tree") return walkTree(dir, e.oid, path);
-      if (e.type === "commit") return []; // submodules are not part of the context
-      const { blob } = await git.readBlob({ fs, dir, oid: e.oid });
-      if (e.mode === "120000")
-        return [{ path, mode: 0o777, content: new Uint8Array(), symlink: Buffer.from(blob).toString("utf8") }];
-      return [{ path, mode: e.mode === "100755" ? 0o755 : 0o644, content: blob }];
-    }),
-  );
-  return parts.flat();
-}
+import { readCommitInfo, readTreeFiles, withGitTimeout, type CommittedFile } from "../git/index.js";
 
 /**
  * The build context of SPEC §9.3: a tar of the committed files of `commit` in the source repo (modes
@@ -34,9 +8,10 @@ async function walkTree(dir: string, oid: string, prefix: string): Promise<TreeF
  */
 export async function buildContextTar(repo: string, commit: string, generatedDockerfile: string): Promise<Uint8Array> {
   return withGitTimeout("build context", async () => {
-    const { commit: c } = await git.readCommit({ fs, dir: repo, oid: commit });
-    const mtime = new Date(c.committer.timestamp * 1000);
-    const files = await walkTree(repo, c.tree, "");
+    const c = await readCommitInfo(repo, commit);
+    if (!c) throw new Error(`commit ${commit} not found in the source repo`);
+    const mtime = new Date(c.committedAt * 1000);
+    const files: CommittedFile[] = await readTreeFiles(repo, c.tree);
     if (!files.some((f) => f.path === "Dockerfile")) {
       files.push({ path: "Dockerfile", mode: 0o644, content: Buffer.from(generatedDockerfile) });
     }
@@ -55,7 +30,7 @@ export async function buildContextTar(repo: string, commit: string, generatedDoc
             : { name: f.path, type: "file" as const, mode: f.mode, mtime, size: f.content.byteLength };
         const done = (err?: Error | null) => (err ? reject(err) : resolve());
         if (f.symlink !== undefined) p.entry(header, done);
-        else p.entry(header, Buffer.from(f.content), done);
+        else p.entry(header, f.content, done);
       });
     }
     p.finalize();

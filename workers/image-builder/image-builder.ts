@@ -1,11 +1,9 @@
 import { join } from "node:path";
 import { readFile } from "node:fs/promises";
-import git from "isomorphic-git";
-import fs from "node:fs";
 import { StepError, type StepContext, type StepResult, type Worker } from "../types.js";
 import { nowIso, safeName, short12 } from "../shared/ids.js";
 import { writeFileAtomic } from "../shared/fs-atomic.js";
-import { headSha, withGitTimeout } from "../git/index.js";
+import { headSha, readCommitInfo, readFileAtCommit, withGitTimeout } from "../git/index.js";
 import { buildStartMessage, builderModeFields } from "./mode.js";
 import { generateDockerfile } from "./dockerfile.js";
 import { buildContextTar } from "./context-tar.js";
@@ -20,12 +18,7 @@ export function imageRefFor(name: string, opId: string): string {
 async function sourceCommit(ctx: StepContext, repo: string): Promise<string> {
   const wanted = typeof ctx.input.commit === "string" ? ctx.input.commit.trim() : "";
   if (/^[0-9a-f]{40}$/.test(wanted)) {
-    const found = await withGitTimeout("read commit", () =>
-      git.readCommit({ fs, dir: repo, oid: wanted }).then(
-        () => true,
-        () => false,
-      ),
-    );
+    const found = await withGitTimeout("read commit", () => readCommitInfo(repo, wanted));
     if (found) return wanted;
   }
   return headSha(repo, "refs/heads/main").catch(() => "");
@@ -34,12 +27,8 @@ async function sourceCommit(ctx: StepContext, repo: string): Promise<string> {
 /** The repo's own root Dockerfile at the commit, if any. */
 async function repoDockerfile(repo: string, commit: string): Promise<string | null> {
   if (!commit) return null;
-  try {
-    const { blob } = await git.readBlob({ fs, dir: repo, oid: commit, filepath: "Dockerfile" });
-    return Buffer.from(blob).toString("utf8");
-  } catch {
-    return null;
-  }
+  const blob = await readFileAtCommit(repo, commit, "Dockerfile").catch(() => null);
+  return blob ? blob.toString("utf8") : null;
 }
 
 const BUILD = "build";

@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
+import { chmod, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readCommitInfo, readFileAtCommit, readTreeFiles } from "./index.js";
+
+const GIT_ENV = {
+  ...process.env,
+  GIT_CONFIG_GLOBAL: "/dev/null",
+  GIT_AUTHOR_NAME: "T",
+  GIT_AUTHOR_EMAIL: "t@example.com",
+  GIT_COMMITTER_NAME: "T",
+  GIT_COMMITTER_EMAIL: "t@example.com",
+  GIT_COMMITTER_DATE: "2026-01-02T03:04:05Z",
+};
+const git = (dir: string, ...args: string[]) =>
+  execFileSync("git", ["-C", dir, ...args], { env: GIT_ENV, encoding: "utf8" }).trim();
+
+let dir = "";
+afterEach(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+  dir = "";
+});
+
+/** A repo committed with the git CLI: nested dirs, an executable, a symlink and a submodule (gitlink). */
+async function repo(): Promise<{ sha: string; tree: string }> {
+  dir = await mkdtemp(join(tmpdir(), "read-tree-"));
+  git(dir, "init", "-q", "-b", "main");
+  await mkdir(join(dir, "src", "deep"), { recursive: true });
+  await writeFile(join(dir, "README.md"), "readme\n");
+  await writeFile(join(dir, "run.sh"), "#!/bin/sh\n");
+  await chmod(join(dir, "run.sh"), 0o755);
+  await writeFile(join(dir, "src", "deep", "b.txt"), "b\n");
+  await symlink("src/deep/b.txt", join(dir, "link"));
+  git(dir, "add", ".");
+  // A gitlink entry, as a submodule leaves in the tree (the commit it names is not in this repo).
+  git(dir, "update-index", "--add", "--cacheinfo", `160000,${"1".repeat(40)},vendor`);
+  git(dir, "commit", "-q", "-m", "init");
+  return { sha: git(dir, "rev-parse", "HEAD"), tree: git(dir, "rev-parse", "HEAD^{tree}") };
+}
+
+describe("readTreeFiles / readCommitInfo / readFileAtCommit", () => {
+  it("reads loose objects and, after git gc, the same from a pack", async () => {
+    const { sha, tree } = await repo();
+    const want = [
+      { path: "README.md", mode: 0o644, content: "readme\n" },
+      { path: "link", mode: 0o777, content: "", symlink: "src/deep/b.txt" },
+      { path: "run.sh", mode: 0o755, content: "#!/bin/sh\n" },
+      { path: "src/deep/b.txt", mode: 0o644, content: "b\n" },
+    ];
+    const read = async () =>
+      (await readTreeFiles(dir, tree)).map((f) => ({ ...f, content: f.content.toString("utf8") }));
+    expect(await read()).toEqual(want);
+    expect(await readCommitInfo(dir, sha)).toEqual({ tree, committedAt: Date.parse("2026-01-02T03:04:05Z") / 1000 });
+
+    git(dir, "gc", "-q", "--prune=now");
+    expect((await readdir(join(dir, ".git", "objects"))).filter((d) => /^[0-9a-f]{2}$/.test(d))).toEqual([]);
+    expect(await read()).toEqual(want);
+    expect(await readCommitInfo(dir, sha)).toEqual({ tree, committedAt: Date.parse("2026-01-02T03:04:05Z") / 1000 });
+    expect((await readFileAtCommit(dir, sha, "src/deep/b.txt"))?.toString()).toBe("b\n");
+  });
+
+  it("answers null for what a commit does not have", async () => {
+    const { sha, tree } = await repo();
+    expect(await readCommitInfo(dir, "0".repeat(40))).toBeNull();
+    expect(await readCommitInfo(dir, tree)).toBeNull(); // a tree, not a commit
+    expect((await readFileAtCommit(dir, sha, "README.md"))?.toString()).toBe("readme\n");
+    expect(await readFileAtCommit(dir, sha, "Dockerfile")).toBeNull();
+    expect(await readFileAtCommit(dir, sha, "src")).toBeNull(); // a directory
+    expect(await readFileAtCommit(dir, sha, "vendor")).toBeNull(); // a submodule
+    expect(await readFileAtCommit(dir, sha, "README.md/x")).toBeNull();
+    expect(await readFileAtCommit(dir, "0".repeat(40), "README.md")).toBeNull();
+  });
+});
