@@ -1,21 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { execFileSync } from "node:child_process";
 import { chmod, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { git } from "../../test/support/git.js";
 import { readCommitInfo, readFileAtCommit, readTreeFiles } from "./index.js";
-
-const GIT_ENV = {
-  ...process.env,
-  GIT_CONFIG_GLOBAL: "/dev/null",
-  GIT_AUTHOR_NAME: "T",
-  GIT_AUTHOR_EMAIL: "t@example.com",
-  GIT_COMMITTER_NAME: "T",
-  GIT_COMMITTER_EMAIL: "t@example.com",
-  GIT_COMMITTER_DATE: "2026-01-02T03:04:05Z",
-};
-const git = (dir: string, ...args: string[]) =>
-  execFileSync("git", ["-C", dir, ...args], { env: GIT_ENV, encoding: "utf8" }).trim();
 
 let dir = "";
 afterEach(async () => {
@@ -24,7 +12,7 @@ afterEach(async () => {
 });
 
 /** A repo committed with the git CLI: nested dirs, an executable, a symlink and a submodule (gitlink). */
-async function repo(): Promise<{ sha: string; tree: string }> {
+async function repo(): Promise<{ sha: string; tree: string; at: number }> {
   dir = await mkdtemp(join(tmpdir(), "read-tree-"));
   git(dir, "init", "-q", "-b", "main");
   await mkdir(join(dir, "src", "deep"), { recursive: true });
@@ -37,12 +25,16 @@ async function repo(): Promise<{ sha: string; tree: string }> {
   // A gitlink entry, as a submodule leaves in the tree (the commit it names is not in this repo).
   git(dir, "update-index", "--add", "--cacheinfo", `160000,${"1".repeat(40)},vendor`);
   git(dir, "commit", "-q", "-m", "init");
-  return { sha: git(dir, "rev-parse", "HEAD"), tree: git(dir, "rev-parse", "HEAD^{tree}") };
+  return {
+    sha: git(dir, "rev-parse", "HEAD"),
+    tree: git(dir, "rev-parse", "HEAD^{tree}"),
+    at: Number(git(dir, "log", "-1", "--format=%ct")),
+  };
 }
 
 describe("readTreeFiles / readCommitInfo / readFileAtCommit", () => {
   it("reads loose objects and, after git gc, the same from a pack", async () => {
-    const { sha, tree } = await repo();
+    const { sha, tree, at } = await repo();
     const want = [
       { path: "README.md", mode: 0o644, content: "readme\n" },
       { path: "link", mode: 0o777, content: "", symlink: "src/deep/b.txt" },
@@ -52,12 +44,12 @@ describe("readTreeFiles / readCommitInfo / readFileAtCommit", () => {
     const read = async () =>
       (await readTreeFiles(dir, tree)).map((f) => ({ ...f, content: f.content.toString("utf8") }));
     expect(await read()).toEqual(want);
-    expect(await readCommitInfo(dir, sha)).toEqual({ tree, committedAt: Date.parse("2026-01-02T03:04:05Z") / 1000 });
+    expect(await readCommitInfo(dir, sha)).toEqual({ tree, committedAt: at });
 
     git(dir, "gc", "-q", "--prune=now");
     expect((await readdir(join(dir, ".git", "objects"))).filter((d) => /^[0-9a-f]{2}$/.test(d))).toEqual([]);
     expect(await read()).toEqual(want);
-    expect(await readCommitInfo(dir, sha)).toEqual({ tree, committedAt: Date.parse("2026-01-02T03:04:05Z") / 1000 });
+    expect(await readCommitInfo(dir, sha)).toEqual({ tree, committedAt: at });
     expect((await readFileAtCommit(dir, sha, "src/deep/b.txt"))?.toString()).toBe("b\n");
   });
 
