@@ -1,9 +1,9 @@
 // Git objects written and read without isomorphic-git: SHA-1 and zlib from node (native, synchronous), loose objects
 // and packs in the formats git itself writes (gitformat-pack(5), gitrepository-layout(5)). Reading falls back to
-// isomorphic-git for anything that is not a loose object (packs a user's `git gc` wrote, deltas).
+// isomorphic-git for deltas (packs a user's `git gc` wrote); loose objects and whole packed objects are read here.
 
 import { createHash } from "node:crypto";
-import nodeFs, { mkdirSync, readFileSync, statSync } from "node:fs";
+import nodeFs, { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
 import { deflateSync, inflateSync } from "node:zlib";
 import { join } from "node:path";
 import git from "isomorphic-git";
@@ -127,7 +127,10 @@ export function hasLooseObject(gitdir: string, oid: string): boolean {
   return statSync(loosePath(gitdir, oid), { throwIfNoEntry: false }) !== undefined;
 }
 
-/** Read an object: loose objects directly, anything else through isomorphic-git (packs, deltas). */
+/**
+ * Read an object: loose objects and whole (undeltified) objects in a pack directly, deltas through isomorphic-git.
+ * `cache` holds the parsed pack indexes (and isomorphic-git's own cache) for the reads that share it.
+ */
 export async function readObject(gitdir: string, oid: string, cache: object): Promise<{ type: string; body: Buffer }> {
   let raw: Buffer | undefined;
   try {
@@ -136,6 +139,8 @@ export async function readObject(gitdir: string, oid: string, cache: object): Pr
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
   if (raw === undefined) {
+    const packed = readPacked(gitdir, oid, cache);
+    if (packed) return packed;
     const found = await git.readObject({ fs: nodeFs, gitdir, oid, format: "content", cache });
     return { type: found.type, body: Buffer.from(found.object as Uint8Array) };
   }
@@ -144,6 +149,98 @@ export async function readObject(gitdir: string, oid: string, cache: object): Pr
   const body = raw.subarray(nul + 1);
   if (Number(size) !== body.length) throw new Error(`object ${oid} is corrupt (size ${size} != ${body.length})`);
   return { type, body };
+}
+
+/** A pack's version-2 index (gitformat-pack(5)): the fan-out table, the sorted ids and their offsets. */
+interface PackIndex {
+  pack: string;
+  fanout: Uint32Array;
+  ids: Buffer;
+  offsets: (i: number) => number;
+}
+
+const PACK_TYPES: Record<number, string> = { 1: "commit", 2: "tree", 3: "blob", 4: "tag" };
+const packIndexes = new WeakMap<object, Map<string, PackIndex[]>>();
+
+function loadPackIndex(idxPath: string): PackIndex | null {
+  const b = readFileSync(idxPath);
+  if (b.length < 8 + 1024 || b.readUInt32BE(0) !== 0xff744f63 || b.readUInt32BE(4) !== 2) return null;
+  const fanout = new Uint32Array(256);
+  for (let i = 0; i < 256; i++) fanout[i] = b.readUInt32BE(8 + 4 * i);
+  const n = fanout[255];
+  const idsAt = 8 + 1024;
+  const offsetsAt = idsAt + 20 * n + 4 * n;
+  const largeAt = offsetsAt + 4 * n;
+  return {
+    pack: `${idxPath.slice(0, -4)}.pack`,
+    fanout,
+    ids: b.subarray(idsAt, idsAt + 20 * n),
+    offsets: (i) => {
+      const o = b.readUInt32BE(offsetsAt + 4 * i);
+      if (!(o & 0x80000000)) return o;
+      return Number(b.readBigUInt64BE(largeAt + 8 * (o & 0x7fffffff)));
+    },
+  };
+}
+
+function packIndexesOf(gitdir: string, cache: object): PackIndex[] {
+  let byDir = packIndexes.get(cache);
+  if (!byDir) packIndexes.set(cache, (byDir = new Map()));
+  let found = byDir.get(gitdir);
+  if (!found) {
+    const dir = join(gitdir, "objects", "pack");
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir).filter((f) => f.endsWith(".idx"));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+    found = names.map((f) => loadPackIndex(join(dir, f))).filter((x): x is PackIndex => x !== null);
+    byDir.set(gitdir, found);
+  }
+  return found;
+}
+
+/** A whole object from a pack, or undefined when no pack has it or it is stored as a delta (isomorphic-git's job). */
+function readPacked(gitdir: string, oid: string, cache: object): { type: string; body: Buffer } | undefined {
+  const id = Buffer.from(oid, "hex");
+  for (const idx of packIndexesOf(gitdir, cache)) {
+    let lo = id[0] === 0 ? 0 : idx.fanout[id[0] - 1];
+    let hi = idx.fanout[id[0]];
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = Buffer.compare(idx.ids.subarray(20 * mid, 20 * mid + 20), id);
+      if (c === 0) return readPackEntry(idx.pack, idx.offsets(mid), oid);
+      if (c < 0) lo = mid + 1;
+      else hi = mid;
+    }
+  }
+  return undefined;
+}
+
+function readPackEntry(pack: string, offset: number, oid: string): { type: string; body: Buffer } | undefined {
+  const fd = openSync(pack, "r");
+  try {
+    const head = Buffer.alloc(16);
+    const got = readSync(fd, head, 0, head.length, offset);
+    let c = head[0];
+    const type = PACK_TYPES[(c >> 4) & 7];
+    if (!type) return undefined; // OFS_DELTA / REF_DELTA
+    let size = c & 0x0f;
+    let at = 1;
+    for (let mult = 16; c & 0x80 && at < got; mult *= 128) {
+      c = head[at++];
+      size += (c & 0x7f) * mult;
+    }
+    // zlib never grows data by more than a few bytes per 16 KiB block; inflate ignores what follows the stream.
+    const data = Buffer.alloc(size + (size >> 8) + 64);
+    const n = readSync(fd, data, 0, data.length, offset + at);
+    const body = inflateSync(data.subarray(0, n));
+    if (body.length !== size) throw new Error(`object ${oid} is corrupt in ${pack} (size ${size} != ${body.length})`);
+    return { type, body };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Directories inside `.git` get git's own mode (0777 less the umask), as isomorphic-git and the git CLI create them. */

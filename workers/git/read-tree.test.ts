@@ -1,11 +1,16 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { chmod, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from "node:fs/promises";
+import { readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { git } from "../../test/support/git.js";
 import { readCommitInfo, readFileAtCommit, readTreeFiles } from "./index.js";
 
 let dir = "";
+const packIndexes = () =>
+  readdirSync(join(dir, ".git", "objects", "pack"))
+    .filter((f) => f.endsWith(".idx"))
+    .map((f) => join(dir, ".git", "objects", "pack", f));
 afterEach(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
   dir = "";
@@ -51,6 +56,25 @@ describe("readTreeFiles / readCommitInfo / readFileAtCommit", () => {
     expect(await read()).toEqual(want);
     expect(await readCommitInfo(dir, sha)).toEqual({ tree, committedAt: at });
     expect((await readFileAtCommit(dir, sha, "src/deep/b.txt"))?.toString()).toBe("b\n");
+  });
+
+  it("reads whole packed objects and deltas (git repack without and with delta compression)", async () => {
+    const { tree } = await repo();
+    // Two large, nearly equal files: with deltas allowed, git stores one of them as a delta of the other.
+    const big = "line of a large file\n".repeat(400);
+    await writeFile(join(dir, "big-a.txt"), big);
+    await writeFile(join(dir, "big-b.txt"), `${big}one more line\n`);
+    git(dir, "add", "big-a.txt", "big-b.txt");
+    git(dir, "commit", "-q", "-m", "big");
+    const tree2 = git(dir, "rev-parse", "HEAD^{tree}");
+    const snapshot = async (t: string) =>
+      (await readTreeFiles(dir, t)).map((f) => [f.path, f.mode, f.content.toString("utf8"), f.symlink]);
+    const loose = [await snapshot(tree), await snapshot(tree2)];
+    git(dir, "repack", "-q", "-a", "-d", "-f", "--window=0", "--depth=0"); // whole objects only
+    expect([await snapshot(tree), await snapshot(tree2)]).toEqual(loose);
+    git(dir, "repack", "-q", "-a", "-d", "-f", "--window=50", "--depth=50");
+    expect(git(dir, "verify-pack", "-v", ...packIndexes())).toMatch(/chain length = 1/);
+    expect([await snapshot(tree), await snapshot(tree2)]).toEqual(loose);
   });
 
   it("answers null for what a commit does not have", async () => {
