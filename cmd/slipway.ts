@@ -4,7 +4,7 @@ import { mkdir } from "node:fs/promises";
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { ConfigError, derivedLocalBaseUrl, loadConfig, type Config } from "../server/config/index.js";
-import { createLogger, type Logger } from "../server/log.js";
+import { createLogger, requestLogWriter, type Logger } from "../server/log.js";
 import {
   BrokerStartError,
   NatsSupervisor,
@@ -185,6 +185,7 @@ async function main(config: Config, log: Logger): Promise<void> {
   const app = createApp({
     auth,
     log,
+    requestLine: requestLogWriter(log),
     audit: auditTrail(audit, (c) => c.env?.incoming?.socket?.remoteAddress ?? ""),
     onRequest: (method, route, status, seconds) => {
       metrics.httpRequests.inc({ method, route, status: String(status) });

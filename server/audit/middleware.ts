@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import type { AuditLog } from "./audit-log.js";
 import { jsonBodyOf } from "../http/index.js";
 
@@ -16,8 +16,12 @@ const ROUTES: [string, RegExp, string][] = [
   ["DELETE", /^\/api\/session$/, "session.delete"],
 ];
 
+/** Methods with an audited route: any other request (every read) is decided without a regex. */
+const AUDITED_METHODS = new Set(ROUTES.map(([m]) => m));
+
 /** The audit action of a mutating request (SPEC §12.4), or null when it is not audited. */
 export function auditAction(method: string, path: string): string | null {
+  if (!AUDITED_METHODS.has(method)) return null;
   for (const [m, re, action] of ROUTES) if (m === method && re.test(path)) return action;
   return null;
 }
@@ -51,18 +55,20 @@ export interface AuditVariables {
 }
 
 /**
- * One audit record per mutating request, whatever its outcome (401s included: this runs outside the auth
- * check). Handlers refine action/outcome/project/op through context variables; the ids of an accepted op are
- * read from the response body.
+ * One audit record per mutating request, whatever its outcome (401s included: the request pipeline calls this
+ * after the response is known, auth refusals too). Handlers refine action/outcome/project/op through context
+ * variables; the ids of an accepted op are read from the response body.
  */
 export function auditTrail(
   audit: AuditLog,
-  remoteAddr: (c: Parameters<MiddlewareHandler>[0]) => string,
-): MiddlewareHandler {
-  return async function auditMiddleware(c, next) {
-    await next();
+  remoteAddr: (c: Context) => string,
+): (c: Context) => Promise<void> | undefined {
+  // Unaudited requests (every read) return at once, without an async frame and a promise per request.
+  return function auditRequest(c) {
     const base = auditAction(c.req.method, c.req.path);
-    if (!base) return;
+    return base ? recordRequest(c, base) : undefined;
+  };
+  async function recordRequest(c: Context, base: string): Promise<void> {
     const action = (c.get("auditAction") as string | undefined) ?? base;
     const status = c.res.status;
     let projectId = (c.get("auditProject") as string | undefined) ?? projectFromPath(c.req.path);
@@ -89,5 +95,5 @@ export function auditTrail(
       request_id: (c.get("requestId") as string | undefined) ?? "",
       remote_addr: remoteAddr(c),
     });
-  };
+  }
 }

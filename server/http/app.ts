@@ -1,11 +1,10 @@
-import { Hono, type Context, type Handler, type MiddlewareHandler } from "hono";
+import { Hono, type Context, type Handler } from "hono";
 import type { HttpBindings } from "@hono/node-server";
 import { ApiError, methodNotAllowed, notFound, routeNotFound } from "./api-error.js";
 import { errorResponse } from "./respond.js";
 import { toApiError } from "./error-map.js";
-import { requestId } from "./middleware/request-id.js";
-import { authenticate } from "./middleware/auth.js";
-import { accessLog, type AccessLogger } from "./middleware/access-log.js";
+import { requestPipeline, type AfterResponse } from "./middleware/pipeline.js";
+import type { RequestLine } from "./middleware/access-log.js";
 import type { Authenticator } from "./auth.js";
 
 export type AppEnv = {
@@ -25,34 +24,40 @@ export type Method = "GET" | "POST" | "PUT" | "DELETE";
 
 export interface AppOptions {
   auth: Authenticator;
-  /** Runs between request id and auth, so it also sees requests refused with 401. */
-  audit?: MiddlewareHandler<AppEnv>;
-  log: AccessLogger & { error(obj: object, msg?: string): void };
+  /** Runs once the response is known, for every request — also those refused with 401 (the audit trail). */
+  audit?: AfterResponse<Context<AppEnv>>;
+  log: { info(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
+  /** Writes the access-log line; default `log.info(line, "request")` (cmd passes `requestLogWriter(log)`). */
+  requestLine?: (line: RequestLine) => void;
   onRequest?: (method: string, route: string, status: number, seconds: number) => void;
 }
 
 /** Assemble the Hono app with the SPEC §0.6 pipeline: request id → auth → routing → handler. */
 export function createApp(opts: AppOptions): App {
   const app = new Hono<AppEnv>();
-  app.use("*", accessLog(opts.log, opts.onRequest));
-  app.use("*", requestId());
-  if (opts.audit) app.use("*", opts.audit);
-  app.use("*", authenticate(opts.auth));
+  const onError = (err: Error, c: Context<AppEnv>): Response => {
+    const mapped = toApiError(err);
+    if (mapped) return errorResponse(mapped, c.get("requestId") ?? "");
+    opts.log.error({ req_id: c.get("requestId"), err: err.message, stack: err.stack }, "unhandled error");
+    return errorResponse(new ApiError(500, "INTERNAL_ERROR", "internal error"), c.get("requestId") ?? "");
+  };
+  app.use(
+    "*",
+    requestPipeline<Context<AppEnv>>({
+      auth: opts.auth,
+      audit: opts.audit,
+      requestLine: opts.requestLine ?? ((line) => opts.log.info(line, "request")),
+      onRequest: opts.onRequest,
+      onError,
+    }),
+  );
   app.notFound((c) => {
     // An artifact path whose encoded dot segments the URL parser folded away is still an artifact request.
     const raw = c.env?.incoming?.url ?? "";
     if (/^\/api\/projects\/[^/?]+\/artifacts\//.test(raw)) return errorResponse(notFound(), c.get("requestId") ?? "");
     return errorResponse(routeNotFound(), c.get("requestId") ?? "");
   });
-  app.onError((err, c) => {
-    const mapped = toApiError(err);
-    if (mapped) return errorResponse(mapped, c.get("requestId") ?? "");
-    opts.log.error(
-      { req_id: c.get("requestId"), err: (err as Error).message, stack: (err as Error).stack },
-      "unhandled error",
-    );
-    return errorResponse(new ApiError(500, "INTERNAL_ERROR", "internal error"), c.get("requestId") ?? "");
-  });
+  app.onError(onError);
   return app;
 }
 
