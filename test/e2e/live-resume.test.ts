@@ -1,6 +1,6 @@
 /**
- * Live activity while operations are really running (PAAS_STEP_DELAY keeps each step open for 700 ms): reloading the
- * page mid-operation resumes the timeline without a missing or duplicated step row or event, an active operation
+ * Live activity while operations are really running (PAAS_STEP_DELAY keeps each step open for 1.5 s, so the
+ * mid-operation checks do not race a step's end): reloading the page mid-operation resumes the timeline without a missing or duplicated step row or event, an active operation
  * disables "Deliver to dev" and a second request shows the 409 message, and a broken event stream falls back to
  * polling.
  */
@@ -19,7 +19,7 @@ let page: Page;
 
 beforeAll(async () => {
   dirs = await makeDirs();
-  slipway = await startSlipway(dirs, { PAAS_STEP_DELAY: "700ms" });
+  slipway = await startSlipway(dirs, { PAAS_STEP_DELAY: "1500ms" });
   browser = await launchBrowser();
   page = browser.page;
 });
