@@ -166,8 +166,10 @@ export async function streamOpEvents(c: Context<AppEnv>, d: ApiDeps, op: StoredO
   const first = stored[0] ?? null;
   const lastIndex = stored.length - 1;
   const last = stored[lastIndex] ?? null;
-  const terminalOp = op.status === "done" || op.status === "error";
   const terminalSeq = last && TERMINAL_EVENTS.has(last.name) ? last.payload.sequence : undefined;
+  // The op record was read before the feed: an op that finished meanwhile is known finished by its stored terminal
+  // event (a snapshot that said "running" would wait for events after op.completed that never come).
+  const terminalOp = op.status === "done" || op.status === "error" || terminalSeq !== undefined;
   if (terminalOp && k !== null && terminalSeq !== undefined && k >= terminalSeq) {
     feed.release();
     return new Response(null, { status: 204, headers: { "X-Request-Id": c.get("requestId") } });

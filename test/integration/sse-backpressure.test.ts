@@ -171,4 +171,26 @@ describe("SSE flow control", () => {
     expect(body.trimEnd().split("\n\n").at(-1)).toMatch(new RegExp(`^id: ${EVENTS}\nevent: op.completed\n`));
     expect(maxBuffered.get(opId)).toBeLessThanOrEqual(16 * 1024 + MESSAGE.length + 400);
   });
+
+  it("ends a snapshot stream at the stored terminal event even when the op record read before it says running", async () => {
+    // opOf() says "running": the op finished between the record read and the feed's first read (SPEC §5.1).
+    const opId = await bigOp(true);
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = http.get({ host: "127.0.0.1", port, path: `/ops/${opId}/events` }, (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (s: string) => (text += s));
+        res.on("end", () => resolve(text));
+        res.on("error", reject);
+      });
+      req.on("error", reject);
+    });
+    const frames = body.trimEnd().split("\n\n");
+    expect(frames.map((f) => /^(?:id: \d+\n)?event: (\S+)/.exec(f)?.[1] ?? f.split("\n")[0])).toEqual([
+      "retry: 2000",
+      "op.bootstrap",
+      "op.completed",
+    ]);
+    expect(frames.at(-1)).toMatch(new RegExp(`^id: ${EVENTS}\nevent: op.completed\n`));
+  });
 });
