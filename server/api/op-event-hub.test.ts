@@ -10,30 +10,35 @@ function storeDouble() {
   const events: StoredOpEvent[] = [];
   let notify: (sequence?: number) => void = () => {};
   let failuresLeft = 0;
+  let okBeforeFailure = 0;
   const store = {
     watch: (_opId: string, cb: (sequence?: number) => void) => {
       notify = cb;
       return { unsubscribe: () => (notify = () => {}) };
     },
     next: async (_opId: string, fromSeq: number) => {
-      if (failuresLeft > 0) {
+      if (failuresLeft > 0 && okBeforeFailure-- <= 0) {
         failuresLeft--;
         throw new Error("TIMEOUT");
       }
       return events.find((e) => e.streamSeq >= fromSeq) ?? null;
     },
   } as unknown as OpEventStore;
-  const append = (sequence: number) =>
+  const append = (sequence: number, streamSeq = events.length + 1) =>
     events.push({
-      streamSeq: events.length + 1,
+      streamSeq,
       name: "op.status",
       payload: { sequence, op_id: "op1", event_id: `e${sequence}` },
     } as unknown as StoredOpEvent);
   return {
     store,
+    events,
     append,
     notify: (sequence?: number) => notify(sequence),
-    failNext: (n: number) => (failuresLeft = n),
+    failNext: (n: number, afterOk = 0) => {
+      failuresLeft = n;
+      okBeforeFailure = afterOk;
+    },
   };
 }
 
@@ -102,5 +107,24 @@ describe("OpEventFeed", () => {
     d.append(1);
     await vi.advanceTimersByTimeAsync(5000);
     expect(feed.events).toHaveLength(0);
+  });
+
+  it("tells its streams of the events a read appended even when the next read of that pass fails", async () => {
+    const d = storeDouble();
+    const feed = new OpEventHub(d.store).acquire("op1");
+    await feed.ready;
+    const seen: number[] = [];
+    feed.onAppend(() => seen.push(feed.events.length));
+    d.append(1);
+    d.append(2);
+    // Events 1 and 2 are read, then the read for what follows them times out (the broker was killed).
+    d.failNext(1, 2);
+    d.notify(2);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(feed.events.map((e) => e.payload.sequence)).toEqual([1, 2]);
+    expect(seen).toEqual([2]);
+    await vi.advanceTimersByTimeAsync(1000); // the retry reads nothing new and announces nothing twice
+    expect(seen).toEqual([2]);
+    feed.release();
   });
 });

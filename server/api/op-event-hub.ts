@@ -94,7 +94,12 @@ export class OpEventFeed {
     );
   }
 
-  /** Read every event after the cursor (single flight; a refresh requested meanwhile runs again after). */
+  /**
+   * Read every event after the cursor (single flight; a refresh requested meanwhile runs again after). Streams are
+   * told of what was appended even when a later read of the same pass fails: the events are in `events` by then,
+   * and no later read would announce them again (a broker killed just after an op's last events were read left
+   * its live streams waiting for events the feed already had).
+   */
   refresh(): Promise<void> {
     if (this.running) {
       this.again = true;
@@ -104,18 +109,20 @@ export class OpEventFeed {
       try {
         do {
           this.again = false;
-          let added = false;
-          for (
-            let e = await this.store.next(this.opId, this.cursor);
-            e;
-            e = await this.store.next(this.opId, this.cursor)
-          ) {
-            this.cursor = e.streamSeq + 1;
-            this.events.push(e);
-            this.frames.push(sseFrame(e.name, e.payload, e.payload.sequence));
-            added = true;
+          const before = this.events.length;
+          try {
+            for (
+              let e = await this.store.next(this.opId, this.cursor);
+              e;
+              e = await this.store.next(this.opId, this.cursor)
+            ) {
+              this.cursor = e.streamSeq + 1;
+              this.events.push(e);
+              this.frames.push(sseFrame(e.name, e.payload, e.payload.sequence));
+            }
+          } finally {
+            if (this.events.length > before) for (const l of [...this.listeners]) l();
           }
-          if (added) for (const l of [...this.listeners]) l();
         } while (this.again);
       } finally {
         this.running = null;

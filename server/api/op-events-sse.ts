@@ -125,6 +125,10 @@ class SseStream {
       if (++this.blockedTicks >= MAX_BLOCKED_TICKS) this.res.destroy();
       return;
     }
+    // Events the feed holds and this stream has not sent (their announcement was missed) go out instead.
+    const sent = this.lastSeq;
+    this.pump();
+    if (this.closed || this.blocked || this.lastSeq !== sent) return;
     if (!this.res.write(this.feed.heartbeatFrame(this.lastSent, this.lastSeq))) this.blocked = true;
   };
 

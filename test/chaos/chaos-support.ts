@@ -80,6 +80,12 @@ export interface FollowOptions {
   dropAfterMs?: () => number | undefined;
   /** Called before each reconnection with the last id seen: the resume point to send (default: that id). */
   resumeFrom?: (lastSeen: string | undefined) => string | undefined;
+  /**
+   * When a connection delivers no recorded frame for this many ms, open a second connection from the last id
+   * beside it (it shares the server's feed of the op) and note in `hiccups` what that one got — a diagnosis of
+   * a stalled stream, not a reconnect (the stalled connection stays open).
+   */
+  probeAfterStallMs?: number;
 }
 
 /** The recorded frames one connection delivered, and the resume point it was opened with. */
@@ -98,6 +104,8 @@ export interface FollowResult {
   /** Statuses of connections that were not 200 (e.g. 5xx during an outage) and transport errors. */
   hiccups: string[];
   terminal: boolean;
+  /** Heartbeat frames received (over every connection). */
+  heartbeats: number;
   /** A reconnect at the terminal id answered 204 (checked once the terminal event was seen). */
   gone204?: boolean;
 }
@@ -109,7 +117,7 @@ export interface FollowResult {
  */
 export async function followOp(base: () => string, opId: string, o: FollowOptions = {}): Promise<FollowResult> {
   const deadline = Date.now() + (o.deadlineMs ?? 240_000);
-  const res: FollowResult = { frames: [], connects: 0, segments: [], hiccups: [], terminal: false };
+  const res: FollowResult = { frames: [], connects: 0, segments: [], hiccups: [], terminal: false, heartbeats: 0 };
   let lastId: string | undefined = "startAt" in o ? o.startAt : "0";
   while (!res.terminal && Date.now() < deadline) {
     if (res.connects > 0 && o.resumeFrom) lastId = o.resumeFrom(lastId);
@@ -127,6 +135,7 @@ export async function followOp(base: () => string, opId: string, o: FollowOption
     }
     res.connects++;
     let gotThisConn = 0;
+    let stallProbe: NodeJS.Timeout | undefined;
     try {
       const r = await fetch(url, { headers, signal: ctrl.signal });
       if (r.status === 204) {
@@ -144,6 +153,15 @@ export async function followOp(base: () => string, opId: string, o: FollowOption
       const dec = new TextDecoder();
       let buf = "";
       let stop = false;
+      let lastRecordedAt = Date.now();
+      stallProbe =
+        o.probeAfterStallMs === undefined
+          ? undefined
+          : setInterval(() => {
+              if (Date.now() - lastRecordedAt < o.probeAfterStallMs!) return;
+              lastRecordedAt = Date.now();
+              void probeStall(base(), opId, lastId, o.headers, res).catch(() => {});
+            }, 1000);
       while (!stop) {
         const { done, value } = await reader.read();
         if (done) break;
@@ -151,6 +169,7 @@ export async function followOp(base: () => string, opId: string, o: FollowOption
         for (let idx = buf.indexOf("\n\n"); idx >= 0; idx = buf.indexOf("\n\n")) {
           const f = parseFrame(buf.slice(0, idx));
           buf = buf.slice(idx + 2);
+          if (f.event === "op.heartbeat") res.heartbeats++;
           if (f.id === undefined) {
             // Until a recorded frame arrives, each connection without a resume point starts at a new snapshot.
             if (f.event === "op.bootstrap" && lastId === undefined) res.snapshotSeq = f.data.sequence;
@@ -159,6 +178,7 @@ export async function followOp(base: () => string, opId: string, o: FollowOption
           res.frames.push(f);
           segment.frames.push(f);
           lastId = f.id;
+          lastRecordedAt = Date.now();
           gotThisConn++;
           if (TERMINAL.has(f.event ?? "")) {
             res.terminal = true;
@@ -179,6 +199,7 @@ export async function followOp(base: () => string, opId: string, o: FollowOption
       }
     } finally {
       clearTimeout(timer);
+      if (stallProbe) clearInterval(stallProbe);
     }
   }
   if (res.terminal && lastId !== undefined) {
@@ -200,6 +221,21 @@ export async function followOp(base: () => string, opId: string, o: FollowOption
     }
   }
   return res;
+}
+
+/** A second connection from a stalled stream's last id, for 10 s: what it delivered goes into `hiccups`. */
+async function probeStall(
+  baseUrl: string,
+  opId: string,
+  lastId: string | undefined,
+  headers: Record<string, string> | undefined,
+  into: FollowResult,
+): Promise<void> {
+  const p = await followOp(() => baseUrl, opId, { headers, startAt: lastId, deadlineMs: 10_000 });
+  into.hiccups.push(
+    `stalled at id ${lastId} after ${into.heartbeats} heartbeats; a second connection from there got ids ` +
+      `[${p.frames.map((f) => `${f.id} ${f.event}`).join(", ")}], terminal ${p.terminal}, hiccups ${p.hiccups.join("; ")}`,
+  );
 }
 
 /** Every stored event of an op (a fresh connection with Last-Event-ID: 0, read to its end). */

@@ -95,7 +95,7 @@ describe("R1: kill -9 nats-server during 200 concurrent creates", () => {
     let secondPid = 0;
     const follows = await Promise.all(
       accepted.map(async (a) => {
-        const f = await followOp(() => sw.base, a.r.body.op.id, { deadlineMs: 240_000 });
+        const f = await followOp(() => sw.base, a.r.body.op.id, { deadlineMs: 240_000, probeAfterStallMs: 45_000 });
         if (++finished === Math.floor(accepted.length / 4)) {
           secondPid = await natsPid(dirs.dataDir);
           process.kill(secondPid, "SIGKILL");
@@ -122,7 +122,9 @@ describe("R1: kill -9 nats-server during 200 concurrent creates", () => {
       const report: unknown[] = [];
       for (const a of accepted.filter((x) => stuck.includes(x.id))) {
         const opId = a.r.body.op.id as string;
+        const f = follows[accepted.indexOf(a)];
         report.push({
+          follow: { connects: f.connects, heartbeats: f.heartbeats, hiccups: f.hiccups, last: f.frames.at(-1)?.id },
           op: (await call(sw.base, "GET", `/api/ops/${opId}`)).body,
           events: (await storedEvents(sw.base, opId)).map(
             (f) => `${f.id} ${f.event} ${JSON.stringify(f.data?.message ?? "")}`,
