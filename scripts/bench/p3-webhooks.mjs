@@ -103,6 +103,11 @@ export async function run(report) {
   const latencies = [];
   const opMs = [];
   let refused = 0;
+  // prom-client resets the delay histogram at each scrape: one idle second first (its values include the 10 ms
+  // sampling interval: the baseline), then the histogram restarts for the new commits.
+  await eventLoopLag(sw.base, auth);
+  await new Promise((r) => setTimeout(r, 1000));
+  const idleLag = await eventLoopLag(sw.base, auth);
   const t0 = performance.now();
   await pool(PROJECTS, PROJECTS, async (i) => {
     const id = ids[i];
@@ -124,6 +129,7 @@ export async function run(report) {
     }
   });
   const newWall = (performance.now() - t0) / 1000;
+  const lag = await eventLoopLag(sw.base, auth);
   const lat = summary(latencies);
   progress(
     ID,
@@ -142,6 +148,8 @@ export async function run(report) {
       webhook_latency_ms: lat,
       ci_op_end_to_end_ms: summary(opMs),
       accepted_per_s: Math.round(((PROJECTS * COMMITS_PER_PROJECT) / newWall) * 10) / 10,
+      event_loop_delay_ms: lag,
+      event_loop_delay_idle_ms: idleLag,
     },
   };
   const dupClean = s.non2xx === 0 && s.errors === 0 && !extraOps;
@@ -169,6 +177,25 @@ export async function run(report) {
     target: "< 50 ms, all accepted",
     pass: refused === 0 && lat.p99 < 50,
   });
+  // The webhook shares Slipway's one event loop with the ci steps it starts: how long a ready callback waited.
+  report.figure({
+    name: `event-loop delay p99 during the new commits (p50 ${lag.p50}, max ${lag.max} ms; idle p50 ${idleLag.p50})`,
+    value: lag.p99,
+    unit: "ms",
+    baseline: idleLag.p99,
+    target: "(info: every NATS reply, socket read and timer of the webhook waits this long per hop)",
+    pass: null,
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main(ID, "signed webhooks: duplicates and new commits", run);
+
+/** Slipway's event-loop delay since the previous scrape of /metrics (prom-client's monitorEventLoopDelay), in ms. */
+async function eventLoopLag(base, headers) {
+  const r = await call(base, "GET", "/metrics", undefined, headers);
+  const get = (q) => {
+    const m = new RegExp(`^slipway_nodejs_eventloop_lag_${q}_seconds (\\S+)$`, "m").exec(r.text);
+    return m ? Math.round(Number(m[1]) * 10000) / 10 : null;
+  };
+  return { p50: get("p50"), p99: get("p99"), max: get("max") };
+}
