@@ -102,6 +102,21 @@ describe("Authenticator — bearer tokens (SPEC §0.5)", () => {
     expect(auth.identify(header, undefined)).toBeNull();
   });
 
+  it("remembers a proven bearer per connection, only for that exact header", () => {
+    const conn = {};
+    const other = {};
+    expect(auth.identify(`Bearer ${CURRENT}`, undefined, conn)).toBe(`bearer:${fp(CURRENT)}`);
+    expect(auth.identify(`Bearer ${CURRENT}`, undefined, conn)).toBe(`bearer:${fp(CURRENT)}`);
+    // Another header on the same connection is checked on its own: a wrong one is refused, another token named.
+    expect(auth.identify(`Bearer ${CURRENT}x`, undefined, conn)).toBeNull();
+    expect(auth.identify(`Bearer ${PREVIOUS}`, undefined, conn)).toBe(`bearer:${fp(PREVIOUS)}`);
+    expect(auth.identify(`Bearer ${CURRENT}`, undefined, conn)).toBe(`bearer:${fp(CURRENT)}`);
+    // Nothing carries over to another connection, and a failed header is never remembered.
+    expect(auth.identify("Bearer not-the-right-token-at-all", undefined, other)).toBeNull();
+    expect(auth.identify("Bearer not-the-right-token-at-all", undefined, other)).toBeNull();
+    expect(auth.identify(undefined, undefined, conn)).toBeNull();
+  });
+
   it("rejects missing credentials", () => {
     expect(auth.identify(undefined, undefined)).toBeNull();
     expect(auth.identify(undefined, "theme=dark")).toBeNull();

@@ -35,6 +35,8 @@ interface KnownToken {
 /** Verifies bearer tokens and session cookies against the current and previous tokens (SPEC §0.5). */
 export class Authenticator {
   private readonly known: KnownToken[];
+  // The last valid bearer header per connection (tokens are fixed for the life of the process; see identify).
+  private readonly provenBearers = new WeakMap<object, { header: string; actor: string }>();
 
   constructor(
     readonly token: string | undefined,
@@ -94,13 +96,21 @@ export class Authenticator {
    * Who a request is: `anonymous` when auth is off, `bearer:<fp>` / `session:<fp>` when authenticated,
    * null when auth is on and the credentials are missing or wrong.
    */
-  identify(authorization: string | undefined, cookieHeader: string | undefined): string | null {
+  identify(authorization: string | undefined, cookieHeader: string | undefined, connection?: object): string | null {
     if (!this.enabled) return "anonymous";
     if (authorization !== undefined) {
+      // A keep-alive connection that already proved this exact header is not hashed again. The comparison is with
+      // what the same client sent before, never with a configured token, so its timing tells it nothing new.
+      const proven = connection && this.provenBearers.get(connection);
+      if (proven?.header === authorization) return proven.actor;
       const bearer = /^Bearer\s+(.+)$/i.exec(authorization);
       if (bearer) {
         const k = this.matchKnown(bearer[1].trim());
-        if (k) return `bearer:${k.fingerprint}`;
+        if (k) {
+          const actor = `bearer:${k.fingerprint}`;
+          if (connection) this.provenBearers.set(connection, { header: authorization, actor });
+          return actor;
+        }
       }
     }
     if (cookieHeader !== undefined) {

@@ -35,7 +35,8 @@ export function requestPipeline<C extends Context>(opts: PipelineOptions<C>): Mi
     c.set("requestId", id);
     try {
       try {
-        const actor = auth.identify(c.req.header("authorization"), c.req.header("cookie"));
+        const socket = (c.env as { incoming?: { socket?: object } } | undefined)?.incoming?.socket;
+        const actor = auth.identify(c.req.header("authorization"), c.req.header("cookie"), socket);
         c.set("actor", actor ?? "");
         // Setting c.res (not returning it) so the hooks below see the 401; nothing has touched c.res yet.
         if (actor === null && isProtectedPath(c.req.path)) c.res = errorResponse(unauthorized(), id);
