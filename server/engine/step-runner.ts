@@ -9,7 +9,7 @@ import {
   type JsMsg,
 } from "@nats-io/jetstream";
 import { STREAMS } from "../broker/index.js";
-import type { Operation, OpEventName, Stores, StoredOp, OpStep, StoredOpEvent } from "../store/index.js";
+import type { Operation, OpEventName, Stores, StoredOp, OpStep, StoredOpEvent, Versioned } from "../store/index.js";
 import { EventTailMovedError, toOperation } from "../store/index.js";
 import {
   StepError,
@@ -178,6 +178,8 @@ export class StepRunner {
     const cur = await stores.ops.get(work.op_id);
     if (!cur) return { ack: true };
     let op = cur.value;
+    // The op record as last read or written here: its next CAS starts from it instead of reading it again.
+    let version: Versioned<StoredOp> | undefined = cur;
     if (op.status === "done" || op.status === "error") {
       // A crash may have cut the end of the op short: finish its events (nothing is sent twice).
       if (op.steps.length > 0) await this.finishStep(op, op.steps.length - 1);
@@ -212,7 +214,9 @@ export class StepRunner {
       // After a restart this step's work is re-published as soon as the previous step is recorded as ended, even
       // when the crash cut that step's end events short: complete them before this step reports anything.
       if (idx > 0 && op.steps[idx - 1].ended_at !== ZERO_TIME) await this.emitStepEnd(op, idx - 1);
-      op = await this.startStep(op, idx, worker);
+      const started = await this.startStep(op, idx, worker, version);
+      op = started.value;
+      version = started.version;
     } else {
       // Re-running a started step: a crash between startStep's CAS and its events leaves them missing.
       await this.emitStepStart(op, idx, worker);
@@ -253,7 +257,9 @@ export class StepRunner {
     const durationMs = Math.round(performance.now() - t0);
     await withRetries(async () => {
       if (result.projectSpec) await replaceProjectSpec(stores, op, result.projectSpec);
-      await this.completeStep(op, idx, result.message, normalizeArtifacts(result.artifacts), durationMs);
+      const known = version;
+      version = undefined; // a retry reads the record afresh
+      await this.completeStep(op, idx, result.message, normalizeArtifacts(result.artifacts), durationMs, known);
     });
     return { ack: true };
   }
@@ -289,21 +295,30 @@ export class StepRunner {
     };
   }
 
-  private async startStep(op: StoredOp, idx: number, worker: Worker): Promise<StoredOp> {
+  private async startStep(
+    op: StoredOp,
+    idx: number,
+    worker: Worker,
+    known?: Versioned<StoredOp>,
+  ): Promise<{ value: StoredOp; version?: Versioned<StoredOp> }> {
     const wasQueued = op.status === "queued";
     const message = worker.startMessage({
       opKind: op.kind,
       settings: this.o.settings,
       input: op.input as unknown as Record<string, unknown>,
     });
-    const updated = await this.o.stores.ops.mutate(op.id, (o) => {
-      if (o.steps.length !== idx) return undefined;
-      return {
-        ...o,
-        status: "running",
-        steps: [...o.steps, { worker: worker.name, started_at: nowIso(), ended_at: ZERO_TIME, message }],
-      };
-    });
+    const updated = await this.o.stores.ops.mutate(
+      op.id,
+      (o) => {
+        if (o.steps.length !== idx) return undefined;
+        return {
+          ...o,
+          status: "running",
+          steps: [...o.steps, { worker: worker.name, started_at: nowIso(), ended_at: ZERO_TIME, message }],
+        };
+      },
+      known,
+    );
     const next = updated?.value ?? op;
     const view = toOperation(next);
     if (wasQueued) {
@@ -311,7 +326,7 @@ export class StepRunner {
       this.o.observer?.opStatus?.(next);
     }
     await emit(this.o.stores, "step.started", view, { worker: worker.name, step_index: idx + 1, message });
-    return next;
+    return { value: next, version: updated ?? undefined };
   }
 
   /** Emit what is missing of a started step's first events (`op.status` running for the first step, `step.started`). */
@@ -339,15 +354,20 @@ export class StepRunner {
     message: string,
     artifacts: string[],
     durationMs: number,
+    known?: Versioned<StoredOp>,
   ): Promise<void> {
     const last = idx === STEP_ORDER[op.kind].length - 1;
-    const updated = await this.o.stores.ops.mutate(op.id, (o) => {
-      const steps = [...o.steps];
-      const s = steps[idx];
-      if (!s || s.ended_at !== ZERO_TIME) return undefined; // already recorded by an earlier attempt
-      steps[idx] = { ...s, ended_at: nowIso(), message, ...(artifacts.length ? { artifacts } : {}) };
-      return last ? { ...o, steps, status: "done", finished: nowIso() } : { ...o, steps };
-    });
+    const updated = await this.o.stores.ops.mutate(
+      op.id,
+      (o) => {
+        const steps = [...o.steps];
+        const s = steps[idx];
+        if (!s || s.ended_at !== ZERO_TIME) return undefined; // already recorded by an earlier attempt
+        steps[idx] = { ...s, ended_at: nowIso(), message, ...(artifacts.length ? { artifacts } : {}) };
+        return last ? { ...o, steps, status: "done", finished: nowIso() } : { ...o, steps };
+      },
+      known,
+    );
     if (!updated) return;
     await this.finishStep(updated.value, idx, durationMs);
   }

@@ -55,9 +55,11 @@ export async function casUpdate<T>(
   key: string,
   mutate: (current: T | null) => T | undefined,
   attempts = 50,
+  known?: Versioned<T>,
 ): Promise<Versioned<T> | null> {
   for (let i = 0; i < attempts; i++) {
-    const cur = await getJson<T>(kv, key);
+    // A version the caller just read or wrote saves the first read; if it is stale the CAS fails and the loop reads.
+    const cur = i === 0 && known ? known : await getJson<T>(kv, key);
     const next = mutate(cur ? cur.value : null);
     if (next === undefined) return cur;
     try {

@@ -27,9 +27,16 @@ export class OpStore {
     await this.kv.purge(`op.${id}`);
   }
 
-  /** CAS read-modify-write of an op; `mutate` returns undefined to keep it unchanged. */
-  mutate(id: string, mutate: (op: StoredOp) => StoredOp | undefined): Promise<Versioned<StoredOp> | null> {
-    return casUpdate<StoredOp>(this.kv, `op.${id}`, (cur) => (cur ? mutate(cur) : undefined));
+  /**
+   * CAS read-modify-write of an op; `mutate` returns undefined to keep it unchanged. `known` (a version the caller
+   * just read or wrote) is tried first instead of a read; a stale one costs a failed CAS, then the usual read.
+   */
+  mutate(
+    id: string,
+    mutate: (op: StoredOp) => StoredOp | undefined,
+    known?: Versioned<StoredOp>,
+  ): Promise<Versioned<StoredOp> | null> {
+    return casUpdate<StoredOp>(this.kv, `op.${id}`, (cur) => (cur ? mutate(cur) : undefined), 50, known);
   }
 
   /** Put an op id at the head of its project's index (newest first, capped at 200). */
