@@ -42,6 +42,15 @@ function storeDouble() {
   };
 }
 
+/** A feed of op1 after its first read, and the event counts its append notifications saw. */
+async function readFeed(d: ReturnType<typeof storeDouble>) {
+  const feed = new OpEventHub(d.store).acquire("op1");
+  await feed.ready;
+  const seen: number[] = [];
+  feed.onAppend(() => seen.push(feed.events.length));
+  return { feed, seen };
+}
+
 describe("OpEventFeed", () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
@@ -63,10 +72,7 @@ describe("OpEventFeed", () => {
     process.on("unhandledRejection", onUnhandled);
     try {
       const d = storeDouble();
-      const feed = new OpEventHub(d.store).acquire("op1");
-      await feed.ready;
-      const seen: number[] = [];
-      feed.onAppend(() => seen.push(feed.events.length));
+      const { feed, seen } = await readFeed(d);
       d.append(1);
       d.failNext(1);
       d.notify();
@@ -111,10 +117,7 @@ describe("OpEventFeed", () => {
 
   it("tells its streams of the events a read appended even when the next read of that pass fails", async () => {
     const d = storeDouble();
-    const feed = new OpEventHub(d.store).acquire("op1");
-    await feed.ready;
-    const seen: number[] = [];
-    feed.onAppend(() => seen.push(feed.events.length));
+    const { feed, seen } = await readFeed(d);
     d.append(1);
     d.append(2);
     // Events 1 and 2 are read, then the read for what follows them times out (the broker was killed).
