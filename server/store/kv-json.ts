@@ -57,11 +57,18 @@ export async function casUpdate<T>(
   attempts = 50,
   known?: Versioned<T>,
 ): Promise<Versioned<T> | null> {
+  let hint = known;
   for (let i = 0; i < attempts; i++) {
-    // A version the caller just read or wrote saves the first read; if it is stale the CAS fails and the loop reads.
-    const cur = i === 0 && known ? known : await getJson<T>(kv, key);
+    // A version the caller just read or wrote saves the first read: a stale one fails the CAS and the loop reads.
+    // It only stands in for the read before a write — "no change" is decided on the stored value.
+    const cur = hint ?? (await getJson<T>(kv, key));
+    const fromHint = hint !== undefined;
+    hint = undefined;
     const next = mutate(cur ? cur.value : null);
-    if (next === undefined) return cur;
+    if (next === undefined) {
+      if (fromHint) continue;
+      return cur;
+    }
     try {
       const revision = cur ? await updateJson(kv, key, next, cur.revision) : await createJson(kv, key, next);
       return { value: next, revision };

@@ -6,7 +6,15 @@ import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { KV } from "@nats-io/kv";
 import { provisionJetStream, STREAMS, type JetStreamHandles } from "../../server/broker/index.js";
-import { CommitStore, DeliveryStore, JetStreamPublisher, PublishError } from "../../server/store/index.js";
+import {
+  CommitStore,
+  DeliveryStore,
+  JetStreamPublisher,
+  PublishError,
+  casUpdate,
+  getJson,
+  type Versioned,
+} from "../../server/store/index.js";
 import { KvCache } from "../../server/store/kv-cache.js";
 import { quiet, startTestBroker, type TestBroker } from "../support/nats.js";
 
@@ -250,5 +258,48 @@ describe("JetStreamPublisher", () => {
       sink.unsubscribe();
       publisher.close();
     }
+  });
+});
+
+describe("casUpdate with a known version", () => {
+  type Rec = { n: number; done?: boolean };
+  const key = () => `cas-${Math.random().toString(36).slice(2)}`;
+
+  it("writes from a current known version without reading the record first", async () => {
+    const { kv, gets } = counting(h.kv.ops);
+    const k = key();
+    const revision = await h.kv.ops.put(k, JSON.stringify({ n: 1 }));
+    const out = await casUpdate<Rec>(kv, k, (r) => ({ n: (r?.n ?? 0) + 1 }), 50, { value: { n: 1 }, revision });
+    expect(out?.value).toEqual({ n: 2 });
+    expect(gets()).toBe(0);
+    expect((await getJson<Rec>(h.kv.ops, k))?.value).toEqual({ n: 2 });
+  });
+
+  it("a stale known version costs a failed write and a read, never a lost update", async () => {
+    const { kv, gets } = counting(h.kv.ops);
+    const k = key();
+    const first = await h.kv.ops.put(k, JSON.stringify({ n: 1 }));
+    await h.kv.ops.put(k, JSON.stringify({ n: 5 })); // another writer moved on
+    const stale: Versioned<Rec> = { value: { n: 1 }, revision: first };
+    const out = await casUpdate<Rec>(kv, k, (r) => ({ n: (r?.n ?? 0) + 1 }), 50, stale);
+    expect(out?.value).toEqual({ n: 6 });
+    expect(gets()).toBe(1);
+  });
+
+  it("decides 'no change' on the stored record, not on the known version", async () => {
+    const { kv } = counting(h.kv.ops);
+    const k = key();
+    const first = await h.kv.ops.put(k, JSON.stringify({ n: 1, done: true }));
+    await h.kv.ops.put(k, JSON.stringify({ n: 2 })); // stored: not done any more
+    const stale: Versioned<Rec> = { value: { n: 1, done: true }, revision: first };
+    const out = await casUpdate<Rec>(
+      kv,
+      k,
+      (r) => (r?.done ? undefined : { n: (r?.n ?? 0) + 1, done: true }),
+      50,
+      stale,
+    );
+    expect(out?.value).toEqual({ n: 3, done: true });
+    expect((await getJson<Rec>(h.kv.ops, k))?.value).toEqual({ n: 3, done: true });
   });
 });
