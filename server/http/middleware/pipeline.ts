@@ -33,9 +33,9 @@ export function requestPipeline<C extends Context>(opts: PipelineOptions<C>): Mi
     const t0 = performance.now();
     const id = requestIdFor(c.req.header("x-request-id"));
     c.set("requestId", id);
+    const socket = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket;
     try {
       try {
-        const socket = (c.env as { incoming?: { socket?: object } } | undefined)?.incoming?.socket;
         const actor = auth.identify(c.req.header("authorization"), c.req.header("cookie"), socket);
         c.set("actor", actor ?? "");
         // Setting c.res (not returning it) so the hooks below see the 401; nothing has touched c.res yet.
@@ -55,7 +55,6 @@ export function requestPipeline<C extends Context>(opts: PipelineOptions<C>): Mi
       const route = (c.get("route") as string | undefined) ?? "unmatched";
       const method = c.req.method;
       const status = c.res.status;
-      const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
       requestLine({
         req_id: id,
         method,
@@ -63,7 +62,7 @@ export function requestPipeline<C extends Context>(opts: PipelineOptions<C>): Mi
         route,
         status,
         duration_ms: Math.round(durationMs * 1000) / 1000,
-        remote_addr: incoming?.socket?.remoteAddress ?? "",
+        remote_addr: socket?.remoteAddress ?? "",
       });
       onRequest?.(method, route, status, durationMs / 1000);
     }
