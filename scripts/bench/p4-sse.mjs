@@ -28,7 +28,9 @@ const CYCLES = Number(process.env.BENCH_P4_CYCLES ?? 10_000);
 const CONNECT_CONCURRENCY = 100;
 const CYCLE_CONCURRENCY = 50;
 const STEP_DELAY_S = 6;
-const SETTLE_S = Number(process.env.BENCH_P4_SETTLE_S ?? 10);
+// V8's memory reducer gives the heap grown by the load back 8–17 s after it on this machine (1-s RSS series of five
+// runs: 164 MB until 9 s, 118 MB until 17 s, then ≈ 91 MB); a 10-s wait measured its schedule, not a leak.
+const SETTLE_S = Number(process.env.BENCH_P4_SETTLE_S ?? 30);
 const TERMINAL = new Set(["op.completed", "op.failed"]);
 
 /**
@@ -91,6 +93,21 @@ function checkStreams(streams, lastSeq) {
   return { missed, duplicated, unterminated, errors };
 }
 
+/** RssAnon / RssFile from /proc (MB) beside V8's committed heap and external memory from the metrics. */
+function memLine(pid, m) {
+  const s = (() => {
+    try {
+      return readFileSync(`/proc/${pid}/status`, "utf8");
+    } catch {
+      return "";
+    }
+  })();
+  const mb = (k) => Math.round((Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0) / 1024) * 10) / 10;
+  m.rss_anon_mb = mb("RssAnon");
+  m.rss_file_mb = mb("RssFile");
+  return `anon ${m.rss_anon_mb}, file ${m.rss_file_mb}; V8 heap committed ${m.heap_total_mb}, used ${m.heap_used_mb}, external ${m.external_mb}`;
+}
+
 async function metricsOf(base) {
   const text = (await call(base, "GET", "/metrics")).text;
   const v = (name) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
@@ -98,6 +115,10 @@ async function metricsOf(base) {
     sse_clients: v("slipway_sse_clients"),
     open_fds: v("slipway_process_open_fds"),
     heap_used_mb: Math.round(v("slipway_nodejs_heap_size_used_bytes") / 1e5) / 10,
+    // Where the resident memory is, for a RSS that does not come back: V8's committed heap, memory outside it
+    // (Buffers), and the process's anonymous vs file-backed resident pages.
+    heap_total_mb: Math.round(v("slipway_nodejs_heap_size_total_bytes") / 1e5) / 10,
+    external_mb: Math.round(v("slipway_nodejs_external_memory_bytes") / 1e5) / 10,
   };
 }
 
@@ -170,7 +191,7 @@ export async function run(report) {
   await sse(`${sw.base}/api/ops/${create.body.op.id}/events`, { until: (f) => TERMINAL.has(f.event) }).done;
   await sleep(3000);
   const before = { rss_mb: rssMb(sw.pid), fds: openFds(sw.pid), ...(await metricsOf(sw.base)) };
-  progress(ID, `slipway before: RSS ${before.rss_mb} MB, ${before.fds} fds, sse_clients ${before.sse_clients}`);
+  progress(ID, `slipway before: RSS ${before.rss_mb} MB (${memLine(sw.pid, before)}), ${before.fds} fds, sse_clients ${before.sse_clients}`);
 
   // 2,000 streams on one live op.
   const r = await call(sw.base, "POST", "/api/events/registration", {
@@ -287,7 +308,7 @@ export async function run(report) {
   progress(ID, `slipway idle RSS after the load, 1 s apart: ${settle.join(" ")} MB`);
   const after = { rss_mb: rssMb(sw.pid), fds: openFds(sw.pid), ...(await metricsOf(sw.base)) };
   const hbAfter = { rss_mb: rssMb(hb.pid), fds: openFds(hb.pid) };
-  progress(ID, `slipway after: RSS ${after.rss_mb} MB, ${after.fds} fds, sse_clients ${after.sse_clients}`);
+  progress(ID, `slipway after: RSS ${after.rss_mb} MB (${memLine(sw.pid, after)}), ${after.fds} fds, sse_clients ${after.sse_clients}`);
   // Only now: writing a snapshot grows RSS by itself (≈ 90 MB), so none is taken before the load or the figures above.
   const liveAfter = await liveHeapAfterGc(sw.pid, snapshots);
   progress(ID, `slipway after the load, after a forced GC: live heap ${liveAfter} MB`);
