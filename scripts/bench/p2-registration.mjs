@@ -33,7 +33,10 @@ async function createOnce(base, id) {
   if (r.status !== 202) throw new Error(`create ${id}: HTTP ${r.status} ${r.text}`);
   let stepWork = 0;
   const steps = {};
+  // From the first stored event (Last-Event-ID 0): without it the stream starts with a snapshot of the op as it is
+  // when the client connects, and the steps that already ended by then would be missing from the step work.
   const { frames } = await sse(`${base}/api/ops/${r.body.op.id}/events`, {
+    headers: { "Last-Event-ID": "0" },
     until: (f) => f.event === "op.completed" || f.event === "op.failed",
     onFrame: (f) => {
       if (f.event !== "step.ended") return;
@@ -44,6 +47,9 @@ async function createOnce(base, id) {
   const e2e = performance.now() - t0;
   const last = frames[frames.length - 1];
   if (last?.event !== "op.completed") throw new Error(`create ${id} did not complete: ${JSON.stringify(last)}`);
+  const ended = frames.filter((f) => f.event === "step.ended").length;
+  if (ended !== last.data.total_steps)
+    throw new Error(`create ${id}: ${ended} step.ended events for ${last.data.total_steps} steps`);
   return { e2e, stepWork, acceptedMs, steps };
 }
 
