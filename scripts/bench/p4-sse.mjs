@@ -191,7 +191,10 @@ export async function run(report) {
   await sse(`${sw.base}/api/ops/${create.body.op.id}/events`, { until: (f) => TERMINAL.has(f.event) }).done;
   await sleep(3000);
   const before = { rss_mb: rssMb(sw.pid), fds: openFds(sw.pid), ...(await metricsOf(sw.base)) };
-  progress(ID, `slipway before: RSS ${before.rss_mb} MB (${memLine(sw.pid, before)}), ${before.fds} fds, sse_clients ${before.sse_clients}`);
+  progress(
+    ID,
+    `slipway before: RSS ${before.rss_mb} MB (${memLine(sw.pid, before)}), ${before.fds} fds, sse_clients ${before.sse_clients}`,
+  );
 
   // 2,000 streams on one live op.
   const r = await call(sw.base, "POST", "/api/events/registration", {
@@ -308,7 +311,10 @@ export async function run(report) {
   progress(ID, `slipway idle RSS after the load, 1 s apart: ${settle.join(" ")} MB`);
   const after = { rss_mb: rssMb(sw.pid), fds: openFds(sw.pid), ...(await metricsOf(sw.base)) };
   const hbAfter = { rss_mb: rssMb(hb.pid), fds: openFds(hb.pid) };
-  progress(ID, `slipway after: RSS ${after.rss_mb} MB (${memLine(sw.pid, after)}), ${after.fds} fds, sse_clients ${after.sse_clients}`);
+  progress(
+    ID,
+    `slipway after: RSS ${after.rss_mb} MB (${memLine(sw.pid, after)}), ${after.fds} fds, sse_clients ${after.sse_clients}`,
+  );
   // Only now: writing a snapshot grows RSS by itself (≈ 90 MB), so none is taken before the load or the figures above.
   const liveAfter = await liveHeapAfterGc(sw.pid, snapshots);
   progress(ID, `slipway after the load, after a forced GC: live heap ${liveAfter} MB`);
