@@ -220,9 +220,14 @@ export function slope(xs, ys) {
 
 /** Resident set size of a pid in MB (0 when gone). */
 export function rssMb(pid) {
+  return procStatusMb(pid, "VmRSS");
+}
+
+/** A kB field of `/proc/<pid>/status` (VmRSS, RssAnon, RssFile…) in MB, one decimal; 0 when unreadable. */
+export function procStatusMb(pid, field) {
   try {
     const s = readFileSync(`/proc/${pid}/status`, "utf8");
-    return Math.round((Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? 0) / 1024) * 10) / 10;
+    return Math.round((Number(new RegExp(`^${field}:\\s+(\\d+)`, "m").exec(s)?.[1] ?? 0) / 1024) * 10) / 10;
   } catch {
     return 0;
   }

@@ -12,6 +12,7 @@ import {
   openFds,
   pool,
   progress,
+  procStatusMb,
   rssMb,
   sampleSpec,
   sleep,
@@ -93,20 +94,12 @@ function checkStreams(streams, lastSeq) {
   return { missed, duplicated, unterminated, errors };
 }
 
-/** RssAnon / RssFile from /proc (MB) beside V8's committed heap and external memory from the metrics. */
-function memLine(pid, m) {
-  const s = (() => {
-    try {
-      return readFileSync(`/proc/${pid}/status`, "utf8");
-    } catch {
-      return "";
-    }
-  })();
-  const mb = (k) => Math.round((Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0) / 1024) * 10) / 10;
-  m.rss_anon_mb = mb("RssAnon");
-  m.rss_file_mb = mb("RssFile");
-  return `anon ${m.rss_anon_mb}, file ${m.rss_file_mb}; V8 heap committed ${m.heap_total_mb}, used ${m.heap_used_mb}, external ${m.external_mb}`;
+/** Where the resident memory is: anonymous vs file-backed pages (/proc), V8's committed heap, memory outside it. */
+function memOf(pid) {
+  return { rss_anon_mb: procStatusMb(pid, "RssAnon"), rss_file_mb: procStatusMb(pid, "RssFile") };
 }
+const memLine = (m) =>
+  `anon ${m.rss_anon_mb}, file ${m.rss_file_mb}; V8 heap committed ${m.heap_total_mb}, used ${m.heap_used_mb}, external ${m.external_mb}`;
 
 async function metricsOf(base) {
   const text = (await call(base, "GET", "/metrics")).text;
@@ -115,8 +108,6 @@ async function metricsOf(base) {
     sse_clients: v("slipway_sse_clients"),
     open_fds: v("slipway_process_open_fds"),
     heap_used_mb: Math.round(v("slipway_nodejs_heap_size_used_bytes") / 1e5) / 10,
-    // Where the resident memory is, for a RSS that does not come back: V8's committed heap, memory outside it
-    // (Buffers), and the process's anonymous vs file-backed resident pages.
     heap_total_mb: Math.round(v("slipway_nodejs_heap_size_total_bytes") / 1e5) / 10,
     external_mb: Math.round(v("slipway_nodejs_external_memory_bytes") / 1e5) / 10,
   };
@@ -190,10 +181,10 @@ export async function run(report) {
   await cycles(200, () => `${sw.base}/api/ops/${create.body.op.id}/events`);
   await sse(`${sw.base}/api/ops/${create.body.op.id}/events`, { until: (f) => TERMINAL.has(f.event) }).done;
   await sleep(3000);
-  const before = { rss_mb: rssMb(sw.pid), fds: openFds(sw.pid), ...(await metricsOf(sw.base)) };
+  const before = { rss_mb: rssMb(sw.pid), ...memOf(sw.pid), fds: openFds(sw.pid), ...(await metricsOf(sw.base)) };
   progress(
     ID,
-    `slipway before: RSS ${before.rss_mb} MB (${memLine(sw.pid, before)}), ${before.fds} fds, sse_clients ${before.sse_clients}`,
+    `slipway before: RSS ${before.rss_mb} MB (${memLine(before)}), ${before.fds} fds, sse_clients ${before.sse_clients}`,
   );
 
   // 2,000 streams on one live op.
@@ -309,11 +300,11 @@ export async function run(report) {
     if (i >= 2 && settle[i] <= rssLimit) break;
   }
   progress(ID, `slipway idle RSS after the load, 1 s apart: ${settle.join(" ")} MB`);
-  const after = { rss_mb: rssMb(sw.pid), fds: openFds(sw.pid), ...(await metricsOf(sw.base)) };
+  const after = { rss_mb: rssMb(sw.pid), ...memOf(sw.pid), fds: openFds(sw.pid), ...(await metricsOf(sw.base)) };
   const hbAfter = { rss_mb: rssMb(hb.pid), fds: openFds(hb.pid) };
   progress(
     ID,
-    `slipway after: RSS ${after.rss_mb} MB (${memLine(sw.pid, after)}), ${after.fds} fds, sse_clients ${after.sse_clients}`,
+    `slipway after: RSS ${after.rss_mb} MB (${memLine(after)}), ${after.fds} fds, sse_clients ${after.sse_clients}`,
   );
   // Only now: writing a snapshot grows RSS by itself (≈ 90 MB), so none is taken before the load or the figures above.
   const liveAfter = await liveHeapAfterGc(sw.pid, snapshots);
