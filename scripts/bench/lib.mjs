@@ -218,6 +218,12 @@ export function slope(xs, ys) {
 
 // ---- /proc -----------------------------------------------------------------------------------------------------
 
+/** Scrape Slipway's `/metrics` once; returns a reader of unlabelled samples by full name (NaN when absent). */
+export async function scrapeMetrics(base, headers = {}) {
+  const text = (await call(base, "GET", "/metrics", undefined, headers)).text;
+  return (name) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
+}
+
 /** Resident set size of a pid in MB (0 when gone). */
 export function rssMb(pid) {
   return procStatusMb(pid, "VmRSS");

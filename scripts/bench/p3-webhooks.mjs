@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   call,
+  scrapeMetrics,
   childPids,
   interleaved,
   createProjects,
@@ -192,10 +193,10 @@ if (import.meta.url === `file://${process.argv[1]}`) await main(ID, "signed webh
 
 /** Slipway's event-loop delay since the previous scrape of /metrics (prom-client's monitorEventLoopDelay), in ms. */
 async function eventLoopLag(base, headers) {
-  const r = await call(base, "GET", "/metrics", undefined, headers);
+  const v = await scrapeMetrics(base, headers);
   const get = (q) => {
-    const m = new RegExp(`^slipway_nodejs_eventloop_lag_${q}_seconds (\\S+)$`, "m").exec(r.text);
-    return m ? Math.round(Number(m[1]) * 10000) / 10 : null;
+    const seconds = v(`slipway_nodejs_eventloop_lag_${q}_seconds`);
+    return Number.isNaN(seconds) ? null : Math.round(seconds * 10000) / 10;
   };
   return { p50: get("p50"), p99: get("p99"), max: get("max") };
 }

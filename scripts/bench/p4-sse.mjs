@@ -14,6 +14,7 @@ import {
   progress,
   procStatusMb,
   rssMb,
+  scrapeMetrics,
   sampleSpec,
   sleep,
   sse,
@@ -102,8 +103,7 @@ const memLine = (m) =>
   `anon ${m.rss_anon_mb}, file ${m.rss_file_mb}; V8 heap committed ${m.heap_total_mb}, used ${m.heap_used_mb}, external ${m.external_mb}`;
 
 async function metricsOf(base) {
-  const text = (await call(base, "GET", "/metrics")).text;
-  const v = (name) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
+  const v = await scrapeMetrics(base);
   return {
     sse_clients: v("slipway_sse_clients"),
     open_fds: v("slipway_process_open_fds"),

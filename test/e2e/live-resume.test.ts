@@ -1,8 +1,8 @@
 /**
  * Live activity while operations are really running (PAAS_STEP_DELAY keeps each step open for 1.5 s, so the
- * mid-operation checks do not race a step's end): reloading the page mid-operation resumes the timeline without a missing or duplicated step row or event, an active operation
- * disables "Deliver to dev" and a second request shows the 409 message, and a broken event stream falls back to
- * polling.
+ * mid-operation checks do not race a step's end): reloading the page mid-operation resumes the timeline without a
+ * missing or duplicated step row or event, an active operation disables "Deliver to dev" and a second request shows
+ * the 409 message, and a broken event stream falls back to polling.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
